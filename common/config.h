@@ -1,0 +1,144 @@
+/*
+ * dlc_config: the one configuration loader of every dlc binary.
+ *
+ * Precedence: defaults < YAML file (--config) < DLC_ environment variables
+ * < flags (dlc_config_set). Both daemons read the same file; each uses its
+ * own sections. Keys are described once, in a schema table in config.c.
+ *
+ * Environment names: "DLC_" + the dotted key upper-cased with '.' → '_'
+ * (database.host → DLC_DATABASE_HOST, api.v2_enabled → DLC_API_V2_ENABLED).
+ * Lists are comma-separated there and in flags. Durations are written
+ * "250ms", "90s", "15m", "1h", or combined ("1h30m"); "0" is zero.
+ *
+ * Ownership: every string and list inside a dlc_config is owned by it and
+ * released by dlc_config_free.
+ */
+#ifndef DLC_CONFIG_H
+#define DLC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char **items;
+    size_t count;
+} dlc_strlist;
+
+typedef struct dlc_config {
+    struct {
+        char *listen;
+        int threads;
+        int64_t max_body_bytes;
+        int64_t request_timeout_ms;
+        dlc_strlist trusted_proxies;
+    } server;
+    struct {
+        dlc_strlist listen;
+        dlc_strlist endpoints;
+        int workers;
+        int64_t max_message_bytes;
+        int64_t default_timeout_ms;
+    } rpc;
+    struct {
+        char *url;
+        char *host;
+        int port;
+        char *user;
+        char *password;
+        char *name;
+        char *ssl_mode;
+        int64_t statement_timeout_ms;
+        bool auto_migrate;
+    } database;
+    struct {
+        char *admin_master_password;
+        struct {
+            char *secret;
+            int64_t ttl_ms;
+            char *issuer;
+            char *audience;
+            int64_t leeway_ms;
+            struct {
+                double retention_factor;
+                int64_t max_retention_ms;
+                int64_t cleanup_interval_ms;
+            } secret_retention;
+        } jwt;
+        struct {
+            char *hash_strength; /* interactive | moderate | min */
+        } password;
+    } auth;
+    struct {
+        bool v2_enabled;
+    } api;
+    struct {
+        bool enabled;
+        int requests_per_minute;
+        int burst_size;
+    } ratelimit;
+    struct {
+        bool enabled;
+        int default_ttl_seconds;
+        int cleanup_interval_seconds;
+    } cache;
+    struct {
+        char *level; /* debug | info | warn | error */
+        bool json;
+    } logging;
+    struct {
+        bool enabled;
+        struct {
+            char *type;
+            double ratio;
+        } sampler;
+    } telemetry;
+    char *source_file; /* the file loaded, or NULL */
+} dlc_config;
+
+/* Where and why a configuration was refused. file is "" for the environment
+ * ("env") and flags ("flag") cases, named in source. line is 0 when unknown. */
+typedef struct {
+    char source[256]; /* file path, "env" or "flag" */
+    int line;
+    char key[128];    /* dotted key, e.g. "rpc.workers" */
+    char message[256];
+} dlc_config_error;
+
+/* Fills c with the documented defaults. Call dlc_config_free after. */
+void dlc_config_defaults(dlc_config *c);
+
+/* Applies a YAML file on top of c. Unknown keys, wrong types and invalid
+ * values are errors naming file, line and key. Returns 0 or -1 (err filled).
+ * Records path in c->source_file. */
+int dlc_config_load_file(dlc_config *c, const char *path, dlc_config_error *err);
+
+/* Applies every DLC_* variable of envp (NULL-terminated, like environ) that
+ * names a known key. Returns 0 or -1 (err filled, source "env"). */
+int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err);
+
+/* Sets one dotted key from text (a flag). Lists take comma-separated text and
+ * replace the whole list. Returns 0 or -1 (err filled, source "flag"). */
+int dlc_config_set(dlc_config *c, const char *key, const char *value,
+                   dlc_config_error *err);
+
+/* Cross-field checks after all layers (e.g. workers ≥ 1, non-empty listen).
+ * Returns 0 or -1 (err filled; source is c->source_file or "config"). */
+int dlc_config_validate(const dlc_config *c, dlc_config_error *err);
+
+/* defaults + file (when path non-NULL) + env + validate, in that order. */
+int dlc_config_load(dlc_config *c, const char *path, char *const *envp,
+                    dlc_config_error *err);
+
+/* "file:line: key: message" (or "env: key: message"); returns buf. */
+const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size_t len);
+
+/* Deep copy (for reload snapshots). Returns 0, or -1 on allocation failure. */
+int dlc_config_copy(dlc_config *dst, const dlc_config *src);
+
+void dlc_config_free(dlc_config *c);
+
+/* Parses "90s", "15m", "1h30m", "250ms", "0" into milliseconds. 0 or -1. */
+int dlc_config_parse_duration(const char *text, int64_t *ms_out);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * dlc_log: one JSON object per line on stderr, e.g.
+ *   {"level":"info","time":"2026-11-26T10:00:00.123Z","msg":"listening","url":"tcp://…"}
+ * Fields are key/value string pairs ending with NULL; use the macros, which
+ * add the terminator. Safe from many threads; each line is one write(2).
+ * Never pass secrets or password material as a field.
+ */
+#ifndef DLC_LOG_H
+#define DLC_LOG_H
+
+#include <stdbool.h>
+
+typedef enum { DLC_LOG_DEBUG = 0, DLC_LOG_INFO, DLC_LOG_WARN, DLC_LOG_ERROR } dlc_log_level;
+
+/* Level changes are atomic: a hot reload may call this at any time. */
+void dlc_log_set_level(dlc_log_level level);
+dlc_log_level dlc_log_get_level(void);
+/* "debug" | "info" | "warn" | "error" → 0, else -1. */
+int dlc_log_parse_level(const char *text, dlc_log_level *out);
+/* false: "time level msg key=value" text lines (for humans at a terminal). */
+void dlc_log_set_json(bool json);
+/* Set once at start-up: every line carries "service":name. */
+void dlc_log_set_service(const char *name);
+
+void dlc_log_kv(dlc_log_level level, const char *msg, ...);
+
+#define dlc_log_debug(...) dlc_log_kv(DLC_LOG_DEBUG, __VA_ARGS__, (const char *)0)
+#define dlc_log_info(...) dlc_log_kv(DLC_LOG_INFO, __VA_ARGS__, (const char *)0)
+#define dlc_log_warn(...) dlc_log_kv(DLC_LOG_WARN, __VA_ARGS__, (const char *)0)
+#define dlc_log_error(...) dlc_log_kv(DLC_LOG_ERROR, __VA_ARGS__, (const char *)0)
+
+#endif

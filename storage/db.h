@@ -1,0 +1,89 @@
+/*
+ * dlc_db: one PostgreSQL connection with deadlines and self-healing.
+ *
+ * Each rpcd worker owns one dlc_db (the "pool" is one per worker; no sharing,
+ * no locks). Connecting is lazy and asynchronous (PQconnectStartParams +
+ * poll), bounded by the caller's deadline. Every query is a prepared
+ * statement from the registry given at open time, prepared on each
+ * (re)connect, and run asynchronously (PQsendQueryPrepared + poll) so it
+ * never waits past its deadline.
+ *
+ * When the server goes away, calls fail promptly with DLC_DB_UNAVAILABLE;
+ * the connection is dropped and re-established on a later call, with
+ * exponential backoff (100 ms doubling to 5 s) between attempts — during the
+ * backoff window calls fail at once without touching the network.
+ *
+ * Connection target: database.url wins when set; otherwise host, port, user,
+ * password, name (dbname), ssl_mode (sslmode) — empty strings / 0 leave the
+ * keyword out so libpq falls back to its PG* environment variables.
+ *
+ * Session settings applied on connect: statement_timeout (from params),
+ * client_connection_check_interval = 1s (a backend notices a vanished client),
+ * application_name = params.application_name.
+ */
+#ifndef DLC_DB_H
+#define DLC_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A named prepared statement. Storage modules own static tables of these. */
+typedef struct {
+    const char *name;
+    const char *sql;
+    int nparams; /* parameter types are inferred by the server */
+} dlc_db_stmt;
+
+typedef struct {
+    const char *url;      /* "postgresql://…" or "" */
+    const char *host;     /* "" → PGHOST */
+    int port;             /* 0 → PGPORT */
+    const char *user;     /* "" → PGUSER */
+    const char *password; /* "" → PGPASSWORD / .pgpass */
+    const char *name;     /* database name; "" → PGDATABASE */
+    const char *ssl_mode; /* "" → PGSSLMODE */
+    int64_t statement_timeout_ms;
+    const char *application_name;
+} dlc_db_params;
+
+typedef enum {
+    DLC_DB_OK = 0,
+    DLC_DB_TIMEOUT,     /* the deadline passed (client side, or statement_timeout) */
+    DLC_DB_UNAVAILABLE, /* cannot reach the server / connection lost */
+    DLC_DB_ERROR,       /* the server answered with an error (see sqlstate) */
+} dlc_db_rc;
+
+typedef struct dlc_db dlc_db;
+
+/* Copies params (the strings too). stmts (n entries) must outlive the dlc_db.
+ * Does not connect. Returns NULL on allocation failure. Free with dlc_db_close. */
+dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n);
+void dlc_db_close(dlc_db *db);
+
+/* Runs a registered statement. deadline_ms is on dlc_clock_mono_ms's clock.
+ * On DLC_DB_OK, *out receives the result (caller frees with PQclear);
+ * on other codes *out is NULL. On DLC_DB_ERROR, sqlstate (if non-NULL, 6
+ * bytes) gets the SQLSTATE. errbuf (if non-NULL) gets a short message
+ * suitable for logs (never parameter values). */
+dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams,
+                      const char *const *values, int64_t deadline_ms,
+                      PGresult **out, char sqlstate[6], char *errbuf, size_t errlen);
+
+/* Health probe: runs a trivial round trip ("SELECT 1") within the deadline,
+ * reconnecting if needed (ignoring backoff). OK when the database answers. */
+dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen);
+
+/* True when the connection is currently established. */
+bool dlc_db_connected(const dlc_db *db);
+
+/* A blocking connection for tools and the migration runner (not for the
+ * request path): connects with params, applies the session settings.
+ * Returns NULL and fills errbuf on failure. Caller PQfinish()es. */
+PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen);
+
+/* Human name of a code ("ok", "timeout", "unavailable", "error"). */
+const char *dlc_db_rc_name(dlc_db_rc rc);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Test databases on the server the PG* environment points at (scripts/dlc
+ * test sets it to the private cluster). Each test creates its own database so
+ * tests run in parallel without sharing state.
+ */
+#ifndef DLC_TESTDB_H
+#define DLC_TESTDB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+/* Creates an empty database with a unique name ("dlc_t_<pid>_<n>_<rand>")
+ * and writes the name into name (len ≥ 64). 0, or -1 (message on stderr). */
+int dlc_testdb_create(char *name, size_t len);
+/* Drops it (WITH (FORCE)). 0 or -1. */
+int dlc_testdb_drop(const char *name);
+/* A blocking connection to that database (PG* env for the rest); NULL on
+ * failure (message on stderr). Caller PQfinish()es. */
+PGconn *dlc_testdb_connect(const char *name);
+/* Runs sql (no parameters), returns 0 when the command succeeded. */
+int dlc_testdb_exec(PGconn *conn, const char *sql);
+
+#endif
