@@ -1,1 +1,744 @@
-/* placeholder */
+/*
+ * Configuration: one schema table drives defaults, the YAML file, the
+ * environment, flags, copy, free and diff, so a key added to the table is
+ * handled everywhere and validated the same way whatever its source.
+ */
+#include "common/config.h"
+
+#include "common/config_yaml.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { T_STR, T_ENUM, T_INT, T_I64, T_DUR, T_BOOL, T_DBL, T_LIST } key_type;
+
+enum {
+    F_RELOAD = 1 << 0,   /* applied by hot reload without a restart */
+    F_SECRET = 1 << 1,   /* value never quoted in messages */
+    F_NONEMPTY = 1 << 2, /* "" has no sensible meaning */
+};
+
+typedef struct {
+    const char *name;
+    key_type type;
+    size_t off;
+    const char *def; /* default, as text: defaults take the same path as a flag */
+    int64_t lo, hi;  /* inclusive bounds of numbers (milliseconds for durations) */
+    const char *const *choices;
+    unsigned flags;
+} key_def;
+
+#define SEC 1000LL
+#define MINUTE (60 * SEC)
+#define HOUR (60 * MINUTE)
+#define MIB (1024LL * 1024)
+#define KEY(n, t, member, d) .name = n, .type = t, .off = offsetof(dlc_config, member), .def = d
+
+static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "require",
+                                        "verify-ca", "verify-full", NULL};
+static const char *const strengths[] = {"interactive", "moderate", "min", NULL};
+static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
+static const char *const samplers[] = {"always_on",
+                                       "always_off",
+                                       "traceidratio",
+                                       "parentbased_always_on",
+                                       "parentbased_always_off",
+                                       "parentbased_traceidratio",
+                                       NULL};
+
+static const key_def keys[] = {
+    {KEY("server.listen", T_STR, server.listen, "0.0.0.0:8080"), .flags = F_NONEMPTY},
+    {KEY("server.threads", T_INT, server.threads, "64"), .lo = 1, .hi = 4096},
+    {KEY("server.max_body_bytes", T_I64, server.max_body_bytes, "65536"), .lo = 1, .hi = 256 * MIB},
+    {KEY("server.request_timeout", T_DUR, server.request_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
+    {KEY("server.trusted_proxies", T_LIST, server.trusted_proxies, "")},
+    {KEY("rpc.listen", T_LIST, rpc.listen, "tcp://127.0.0.1:7070")},
+    {KEY("rpc.endpoints", T_LIST, rpc.endpoints, "tcp://127.0.0.1:7070")},
+    {KEY("rpc.workers", T_INT, rpc.workers, "16"), .lo = 1, .hi = 1024},
+    {KEY("rpc.max_message_bytes", T_I64, rpc.max_message_bytes, "1048576"), .lo = 1024,
+     .hi = 256 * MIB},
+    {KEY("rpc.default_timeout", T_DUR, rpc.default_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
+    /* A postgresql:// URL may carry the password. */
+    {KEY("database.url", T_STR, database.url, ""), .flags = F_SECRET},
+    {KEY("database.host", T_STR, database.host, "")},
+    {KEY("database.port", T_INT, database.port, "5432"), .lo = 1, .hi = 65535},
+    {KEY("database.user", T_STR, database.user, "")},
+    {KEY("database.password", T_STR, database.password, ""), .flags = F_SECRET},
+    {KEY("database.name", T_STR, database.name, "dlc")},
+    {KEY("database.ssl_mode", T_ENUM, database.ssl_mode, "prefer"), .choices = ssl_modes},
+    /* 0 is PostgreSQL's "no timeout". */
+    {KEY("database.statement_timeout", T_DUR, database.statement_timeout_ms, "5s"), .lo = 0,
+     .hi = 24 * HOUR},
+    {KEY("database.auto_migrate", T_BOOL, database.auto_migrate, "true")},
+    {KEY("auth.admin_master_password", T_STR, auth.admin_master_password, ""), .flags = F_SECRET},
+    {KEY("auth.jwt.secret", T_STR, auth.jwt.secret, ""), .flags = F_SECRET},
+    {KEY("auth.jwt.ttl", T_DUR, auth.jwt.ttl_ms, "1h"), .lo = SEC, .hi = 720 * HOUR,
+     .flags = F_RELOAD},
+    {KEY("auth.jwt.issuer", T_STR, auth.jwt.issuer, "dlc")},
+    {KEY("auth.jwt.audience", T_STR, auth.jwt.audience, "dlc")},
+    {KEY("auth.jwt.leeway", T_DUR, auth.jwt.leeway_ms, "30s"), .lo = 0, .hi = HOUR},
+    {KEY("auth.jwt.secret_retention.retention_factor", T_DBL,
+         auth.jwt.secret_retention.retention_factor, "2.0"),
+     .lo = 1, .hi = 100},
+    {KEY("auth.jwt.secret_retention.max_retention", T_DUR,
+         auth.jwt.secret_retention.max_retention_ms, "72h"),
+     .lo = 0, .hi = 8760 * HOUR},
+    {KEY("auth.jwt.secret_retention.cleanup_interval", T_DUR,
+         auth.jwt.secret_retention.cleanup_interval_ms, "1h"),
+     .lo = SEC, .hi = 24 * HOUR},
+    {KEY("auth.password.hash_strength", T_ENUM, auth.password.hash_strength, "interactive"),
+     .choices = strengths},
+    {KEY("api.v2_enabled", T_BOOL, api.v2_enabled, "false"), .flags = F_RELOAD},
+    {KEY("ratelimit.enabled", T_BOOL, ratelimit.enabled, "true"), .flags = F_RELOAD},
+    {KEY("ratelimit.requests_per_minute", T_INT, ratelimit.requests_per_minute, "60"), .lo = 1,
+     .hi = 1000000, .flags = F_RELOAD},
+    {KEY("ratelimit.burst_size", T_INT, ratelimit.burst_size, "10"), .lo = 1, .hi = 1000000,
+     .flags = F_RELOAD},
+    {KEY("cache.enabled", T_BOOL, cache.enabled, "true")},
+    {KEY("cache.default_ttl_seconds", T_INT, cache.default_ttl_seconds, "300"), .lo = 1,
+     .hi = 30 * 86400, .flags = F_RELOAD},
+    {KEY("cache.cleanup_interval_seconds", T_INT, cache.cleanup_interval_seconds, "600"), .lo = 1,
+     .hi = 86400, .flags = F_RELOAD},
+    {KEY("logging.level", T_ENUM, logging.level, "info"), .choices = levels, .flags = F_RELOAD},
+    {KEY("logging.json", T_BOOL, logging.json, "true")},
+    {KEY("telemetry.enabled", T_BOOL, telemetry.enabled, "false")},
+    {KEY("telemetry.sampler.type", T_ENUM, telemetry.sampler.type, "parentbased_always_on"),
+     .choices = samplers, .flags = F_RELOAD},
+    {KEY("telemetry.sampler.ratio", T_DBL, telemetry.sampler.ratio, "1.0"), .lo = 0, .hi = 1,
+     .flags = F_RELOAD},
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Where the text being applied came from; err may be NULL (defaults). */
+typedef struct {
+    dlc_config_error *err;
+    const char *source;
+    int line;
+} origin;
+
+static int vfail(const origin *o, const char *key, const char *fmt, va_list ap)
+{
+    if (!o->err)
+        return -1;
+    dlc_config_error *e = o->err;
+    snprintf(e->source, sizeof e->source, "%s", o->source);
+    e->line = o->line;
+    snprintf(e->key, sizeof e->key, "%s", key);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    return -1;
+}
+
+static int fail(const origin *o, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(o, key, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Largest first, for formatting. */
+static const struct {
+    const char *name;
+    int64_t ms;
+} units[] = {{"h", HOUR}, {"m", MINUTE}, {"s", SEC}, {"ms", 1}};
+
+#define NUNITS (sizeof units / sizeof units[0])
+
+static void format_duration(int64_t ms, char *buf, size_t len)
+{
+    size_t i = 0;
+    while (ms && ms % units[i].ms != 0)
+        i++;
+    snprintf(buf, len, "%lld%s", (long long)(ms / units[i].ms), ms ? units[i].name : "");
+}
+
+/* What a key accepts, for error messages. */
+static void describe(const key_def *k, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+    size_t used = 0;
+    switch (k->type) {
+    case T_STR:
+        snprintf(buf, len, "a non-empty string");
+        return;
+    case T_LIST:
+        snprintf(buf, len, "a list of non-empty strings");
+        return;
+    case T_BOOL:
+        snprintf(buf, len, "true or false");
+        return;
+    case T_DUR:
+        format_duration(k->lo, lo, sizeof lo);
+        format_duration(k->hi, hi, sizeof hi);
+        snprintf(buf, len, "a duration like 90s or 1h30m, from %s to %s", lo, hi);
+        return;
+    case T_INT:
+    case T_I64:
+    case T_DBL:
+        snprintf(buf, len, "a%s in %lld..%lld", k->type == T_DBL ? " number" : "n integer",
+                 (long long)k->lo, (long long)k->hi);
+        return;
+    case T_ENUM:
+        used = (size_t)snprintf(buf, len, "one of");
+        for (size_t i = 0; k->choices[i] && used < len; i++)
+            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "", k->choices[i]);
+        return;
+    }
+}
+
+static int bad_value(const origin *o, const key_def *k, const char *text)
+{
+    if (k->flags & F_SECRET)
+        return fail(o, k->name, "invalid value");
+    char want[160];
+    describe(k, want, sizeof want);
+    return fail(o, k->name, "invalid value \"%.64s\": expected %s", text, want);
+}
+
+/* ---- string lists ------------------------------------------------------ */
+
+static void strlist_free(dlc_strlist *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+static int strlist_push(dlc_strlist *l, const char *s, size_t n)
+{
+    char **items = realloc(l->items, (l->count + 1) * sizeof *items);
+    if (!items)
+        return -1;
+    l->items = items;
+    if (!(items[l->count] = strndup(s, n)))
+        return -1;
+    l->count++;
+    return 0;
+}
+
+/* A list of copies of items; dst is overwritten, and empty on failure. */
+static int strlist_dup(dlc_strlist *dst, const char *const *items, size_t count)
+{
+    *dst = (dlc_strlist){0};
+    for (size_t i = 0; i < count; i++) {
+        if (strlist_push(dst, items[i], strlen(items[i])) < 0) {
+            strlist_free(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool strlist_equal(const dlc_strlist *a, const dlc_strlist *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->items[i], b->items[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Comma-separated, items trimmed, empty items dropped: "a, ,b" → [a, b]. */
+static int strlist_split(dlc_strlist *l, const char *text)
+{
+    *l = (dlc_strlist){0};
+    for (const char *p = text; *p;) {
+        const char *end = p + strcspn(p, ",");
+        const char *next = end + (*end == ',');
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        while (end > p && isspace((unsigned char)end[-1]))
+            end--;
+        if (end > p && strlist_push(l, p, (size_t)(end - p)) < 0) {
+            strlist_free(l);
+            return -1;
+        }
+        p = next;
+    }
+    return 0;
+}
+
+/* ---- setting one key from text ----------------------------------------- */
+
+/* Callers holding a const config only read through the result. */
+static void *field(const dlc_config *c, const key_def *k)
+{
+    return (char *)c + k->off;
+}
+
+static bool is_string(const key_def *k)
+{
+    return k->type == T_STR || k->type == T_ENUM;
+}
+
+static const key_def *find_key(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* "auth.jwt" is a section: a mapping in the file, never a value. */
+static bool is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strncmp(keys[i].name, name, n) == 0 && keys[i].name[n] == '.')
+            return true;
+    return false;
+}
+
+static bool parse_int64(const char *s, int64_t *v)
+{
+    if (!isdigit((unsigned char)*s) && *s != '-')
+        return false;
+    char *end;
+    errno = 0;
+    long long n = strtoll(s, &end, 10);
+    if (*end || errno)
+        return false;
+    *v = n;
+    return true;
+}
+
+static bool parse_double(const char *s, double *v)
+{
+    if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.')
+        return false;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (*end || errno || !isfinite(d))
+        return false;
+    *v = d;
+    return true;
+}
+
+static bool parse_bool(const char *s, bool *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *v = strcasecmp(s, yes[i]) == 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Case-insensitive match; the stored spelling is always the canonical one. */
+static const char *match_choice(const key_def *k, const char *s)
+{
+    for (size_t i = 0; k->choices[i]; i++)
+        if (strcasecmp(s, k->choices[i]) == 0)
+            return k->choices[i];
+    return NULL;
+}
+
+static int store_string(char **slot, const char *s, const origin *o, const key_def *k)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        return fail(o, k->name, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* Takes ownership of l whatever the outcome. */
+static int store_list(dlc_config *c, const key_def *k, dlc_strlist *l, const origin *o)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        if (!*l->items[i]) {
+            strlist_free(l);
+            return bad_value(o, k, "");
+        }
+    }
+    dlc_strlist *slot = field(c, k);
+    strlist_free(slot);
+    *slot = *l;
+    return 0;
+}
+
+static bool in_range(const key_def *k, int64_t v)
+{
+    return v >= k->lo && v <= k->hi;
+}
+
+/* The single entry point of every source, so all validate alike. */
+static int set_text(dlc_config *c, const key_def *k, const char *text, const origin *o)
+{
+    void *f = field(c, k);
+    const char *choice;
+    dlc_strlist list;
+    int64_t i;
+    double d;
+    bool b;
+    switch (k->type) {
+    case T_STR:
+        if ((k->flags & F_NONEMPTY) && !*text)
+            break;
+        return store_string(f, text, o, k);
+    case T_ENUM:
+        if (!(choice = match_choice(k, text)))
+            break;
+        return store_string(f, choice, o, k);
+    case T_INT:
+    case T_I64:
+        if (!parse_int64(text, &i) || !in_range(k, i))
+            break;
+        if (k->type == T_INT)
+            *(int *)f = (int)i;
+        else
+            *(int64_t *)f = i;
+        return 0;
+    case T_DUR:
+        if (dlc_config_parse_duration(text, &i) < 0 || !in_range(k, i))
+            break;
+        *(int64_t *)f = i;
+        return 0;
+    case T_BOOL:
+        if (!parse_bool(text, &b))
+            break;
+        *(bool *)f = b;
+        return 0;
+    case T_DBL:
+        if (!parse_double(text, &d) || d < (double)k->lo || d > (double)k->hi)
+            break;
+        *(double *)f = d;
+        return 0;
+    case T_LIST:
+        if (strlist_split(&list, text) < 0)
+            return fail(o, k->name, "out of memory");
+        return store_list(c, k, &list, o);
+    }
+    return bad_value(o, k, text);
+}
+
+/* ---- YAML file: the schema side of config_yaml.c ------------------------ */
+
+typedef struct {
+    dlc_config *c;
+    origin o;         /* o.line follows the key being read */
+    bool seen[NKEYS]; /* a key given twice is a mistake, whichever should win */
+} file_sink;
+
+/* Where in the file the reader is. */
+static const origin *file_at(void *ctx, int line)
+{
+    file_sink *f = ctx;
+    f->o.line = line;
+    return &f->o;
+}
+
+static int file_opened(void *ctx)
+{
+    file_sink *f = ctx;
+    char *name = strdup(f->o.source);
+    if (!name)
+        return fail(&f->o, "", "out of memory");
+    free(f->c->source_file);
+    f->c->source_file = name;
+    f->o.source = name; /* the caller's path may have been the one just freed */
+    return 0;
+}
+
+static int file_claim(void *ctx, int line, const char *key, dlc_config_yaml_kind *kind)
+{
+    file_sink *f = ctx;
+    const origin *o = file_at(ctx, line);
+    const key_def *k = find_key(key); /* NULL: key names a section, or nothing */
+    if (!k && !is_section(key))
+        return fail(o, key, "unknown key");
+    if (k && f->seen[k - keys])
+        return fail(o, key, "duplicate key");
+    if (!k) {
+        *kind = DLC_CONFIG_YAML_SECTION;
+        return 0;
+    }
+    f->seen[k - keys] = true;
+    *kind = k->type == T_LIST ? DLC_CONFIG_YAML_LIST : DLC_CONFIG_YAML_SCALAR;
+    return 0;
+}
+
+/* key was claimed: it names a key of the schema. */
+static int file_scalar(void *ctx, int line, const char *key, const char *text)
+{
+    file_sink *f = ctx;
+    return set_text(f->c, find_key(key), text, file_at(ctx, line));
+}
+
+static int file_list(void *ctx, int line, const char *key, const char *const *items, size_t count)
+{
+    file_sink *f = ctx;
+    const origin *o = file_at(ctx, line);
+    const key_def *k = find_key(key);
+    dlc_strlist l;
+    if (strlist_dup(&l, items, count) < 0)
+        return fail(o, k->name, "out of memory");
+    return store_list(f->c, k, &l, o);
+}
+
+static int file_fail(void *ctx, int line, const char *key, const char *fmt, va_list ap)
+{
+    return vfail(file_at(ctx, line), key, fmt, ap);
+}
+
+int dlc_config_load_file(dlc_config *c, const char *path, dlc_config_error *err)
+{
+    static const dlc_config_yaml_sink sink = {
+        .opened = file_opened,
+        .claim = file_claim,
+        .scalar = file_scalar,
+        .list = file_list,
+        .fail = file_fail,
+    };
+    file_sink f = {.c = c, .o = {err, path, 0}};
+    return dlc_config_yaml_read(path, &sink, &f);
+}
+
+/* ---- environment and flags ---------------------------------------------- */
+
+/* DLC_AUTH_JWT_TTL names auth.jwt.ttl; name is the part before '='. */
+static bool env_names_key(const char *name, size_t len, const char *key)
+{
+    size_t i = 0;
+    for (; i < len && key[i]; i++) {
+        char want = key[i] == '.' ? '_' : (char)toupper((unsigned char)key[i]);
+        if (name[i] != want)
+            return false;
+    }
+    return i == len && !key[i];
+}
+
+static const key_def *find_env_key(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (env_names_key(name, len, keys[i].name))
+            return &keys[i];
+    return NULL;
+}
+
+int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err)
+{
+    origin o = {err, "env", 0};
+    for (; envp && *envp; envp++) {
+        const char *eq = strchr(*envp, '=');
+        if (!eq || strncmp(*envp, "DLC_", 4) != 0)
+            continue;
+        const key_def *k = find_env_key(*envp + 4, (size_t)(eq - *envp - 4));
+        if (k && set_text(c, k, eq + 1, &o) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int dlc_config_set(dlc_config *c, const char *key, const char *value, dlc_config_error *err)
+{
+    origin o = {err, "flag", 0};
+    const key_def *k = find_key(key);
+    if (!k)
+        return fail(&o, key, "unknown key");
+    if (!value)
+        return fail(&o, key, "missing value");
+    return set_text(c, k, value, &o);
+}
+
+/* ---- whole configurations ----------------------------------------------- */
+
+void dlc_config_defaults(dlc_config *c)
+{
+    origin o = {NULL, "defaults", 0};
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NKEYS; i++)
+        set_text(c, &keys[i], keys[i].def, &o);
+}
+
+int dlc_config_validate(const dlc_config *c, dlc_config_error *err)
+{
+    origin o = {err, c->source_file ? c->source_file : "config", 0};
+    int64_t ttl = c->auth.jwt.ttl_ms;
+    if (c->rpc.listen.count == 0)
+        return fail(&o, "rpc.listen", "must name at least one address");
+    if (c->rpc.endpoints.count == 0)
+        return fail(&o, "rpc.endpoints", "must name at least one address");
+    if (c->auth.jwt.leeway_ms >= ttl)
+        return fail(&o, "auth.jwt.leeway", "must be shorter than auth.jwt.ttl");
+    if (c->auth.jwt.secret_retention.max_retention_ms < ttl)
+        return fail(&o, "auth.jwt.secret_retention.max_retention",
+                    "must be at least auth.jwt.ttl, or tokens outlive their secret");
+    return 0;
+}
+
+int dlc_config_load(dlc_config *c, const char *path, char *const *envp, dlc_config_error *err)
+{
+    dlc_config_defaults(c);
+    if (path && dlc_config_load_file(c, path, err) < 0)
+        return -1;
+    if (dlc_config_apply_env(c, envp, err) < 0)
+        return -1;
+    return dlc_config_validate(c, err);
+}
+
+const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size_t len)
+{
+    char where[300];
+    if (err->line > 0)
+        snprintf(where, sizeof where, "%s:%d", err->source, err->line);
+    else
+        snprintf(where, sizeof where, "%s", err->source);
+    if (len > 0)
+        snprintf(buf, len, "%s: %s%s%s", where, err->key, *err->key ? ": " : "", err->message);
+    return buf;
+}
+
+/* Frees (release) or forgets (after a shallow copy) what c owns at k. */
+static void drop_field(dlc_config *c, const key_def *k, bool release)
+{
+    if (is_string(k)) {
+        char **s = field(c, k);
+        if (release)
+            free(*s);
+        *s = NULL;
+    } else if (k->type == T_LIST) {
+        dlc_strlist *l = field(c, k);
+        if (release)
+            strlist_free(l);
+        *l = (dlc_strlist){0};
+    }
+}
+
+static int copy_field(dlc_config *dst, const dlc_config *src, const key_def *k)
+{
+    if (k->type == T_LIST) {
+        const dlc_strlist *l = field(src, k);
+        return strlist_dup(field(dst, k), (const char *const *)l->items, l->count);
+    }
+    if (!is_string(k))
+        return 0;
+    const char *s = *(char *const *)field(src, k);
+    char **slot = field(dst, k);
+    return s && !(*slot = strdup(s)) ? -1 : 0;
+}
+
+int dlc_config_copy(dlc_config *dst, const dlc_config *src)
+{
+    *dst = *src;
+    for (size_t i = 0; i < NKEYS; i++)
+        drop_field(dst, &keys[i], false);
+    dst->source_file = NULL;
+    bool ok = !src->source_file || (dst->source_file = strdup(src->source_file));
+    for (size_t i = 0; ok && i < NKEYS; i++)
+        ok = copy_field(dst, src, &keys[i]) == 0;
+    if (ok)
+        return 0;
+    dlc_config_free(dst);
+    return -1;
+}
+
+void dlc_config_free(dlc_config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < NKEYS; i++)
+        drop_field(c, &keys[i], true);
+    free(c->source_file);
+    c->source_file = NULL;
+}
+
+/* ---- reload support ------------------------------------------------------ */
+
+bool dlc_config_key_reloadable(const char *key)
+{
+    const key_def *k = find_key(key);
+    return k && (k->flags & F_RELOAD);
+}
+
+static bool field_equal(const dlc_config *a, const dlc_config *b, const key_def *k)
+{
+    const void *x = field(a, k), *y = field(b, k);
+    if (k->type == T_LIST)
+        return strlist_equal(x, y);
+    if (is_string(k)) {
+        const char *s = *(char *const *)x, *t = *(char *const *)y;
+        return strcmp(s ? s : "", t ? t : "") == 0;
+    }
+    size_t size = k->type == T_INT    ? sizeof(int)
+                  : k->type == T_BOOL ? sizeof(bool)
+                  : k->type == T_DBL  ? sizeof(double)
+                                      : sizeof(int64_t);
+    return memcmp(x, y, size) == 0;
+}
+
+size_t dlc_config_diff(const dlc_config *a, const dlc_config *b, const char **keys_out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (field_equal(a, b, &keys[i]))
+            continue;
+        if (n < max)
+            keys_out[n] = keys[i].name;
+        n++;
+    }
+    return n;
+}
+
+/* ---- durations ------------------------------------------------------------ */
+
+/* Longest match, so "ms" is never read as minutes followed by junk. */
+static int64_t take_unit(const char **p)
+{
+    size_t best = 0;
+    int64_t ms = 0;
+    for (size_t i = 0; i < NUNITS; i++) {
+        size_t n = strlen(units[i].name);
+        if (n > best && strncmp(*p, units[i].name, n) == 0) {
+            best = n;
+            ms = units[i].ms;
+        }
+    }
+    *p += best;
+    return ms;
+}
+
+int dlc_config_parse_duration(const char *text, int64_t *ms_out)
+{
+    if (!text || !*text)
+        return -1;
+    if (strcmp(text, "0") == 0) {
+        *ms_out = 0;
+        return 0;
+    }
+    int64_t total = 0;
+    for (const char *p = text; *p;) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        int64_t n = 0;
+        for (; isdigit((unsigned char)*p); p++) {
+            if (n > (INT64_MAX - 9) / 10)
+                return -1;
+            n = n * 10 + (*p - '0');
+        }
+        int64_t unit = take_unit(&p);
+        if (!unit || n > (INT64_MAX - total) / unit)
+            return -1;
+        total += n * unit;
+    }
+    *ms_out = total;
+    return 0;
+}

@@ -10,8 +10,20 @@
  * Lists are comma-separated there and in flags. Durations are written
  * "250ms", "90s", "15m", "1h", or combined ("1h30m"); "0" is zero.
  *
+ * In the file, a list key takes a YAML sequence (block or flow) or a single
+ * scalar, read like the environment form ("a, b" → [a, b]). Environment and
+ * flag lists: items trimmed, empty items dropped, so "" is the empty list.
+ * Booleans: true/false, yes/no, on/off, 1/0 (any case). Enum values match
+ * without regard to case and are stored in their documented spelling.
+ * Sections nest as YAML mappings; a dotted key ("rpc.workers: 4") is read
+ * the same. Unknown or repeated keys in the file and unknown flag keys are
+ * errors; unknown DLC_* variables are ignored (other tools share the
+ * prefix). Values of secret keys (passwords, the JWT secret, database.url)
+ * never appear in error messages.
+ *
  * Ownership: every string and list inside a dlc_config is owned by it and
- * released by dlc_config_free.
+ * released by dlc_config_free. Functions that fail part-way leave c valid
+ * but partly updated: keep the previous snapshot until a load succeeds.
  */
 #ifndef DLC_CONFIG_H
 #define DLC_CONFIG_H
@@ -105,7 +117,8 @@ typedef struct {
     char message[256];
 } dlc_config_error;
 
-/* Fills c with the documented defaults. Call dlc_config_free after. */
+/* Fills c with the documented defaults (c is overwritten, not freed).
+ * Call dlc_config_free after, whatever the later steps return. */
 void dlc_config_defaults(dlc_config *c);
 
 /* Applies a YAML file on top of c. Unknown keys, wrong types and invalid
@@ -113,8 +126,9 @@ void dlc_config_defaults(dlc_config *c);
  * Records path in c->source_file. */
 int dlc_config_load_file(dlc_config *c, const char *path, dlc_config_error *err);
 
-/* Applies every DLC_* variable of envp (NULL-terminated, like environ) that
- * names a known key. Returns 0 or -1 (err filled, source "env"). */
+/* Applies every DLC_* variable of envp (NULL-terminated, like environ; NULL
+ * applies nothing) that names a known key. Returns 0 or -1 (err filled,
+ * source "env"). */
 int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err);
 
 /* Sets one dotted key from text (a flag). Lists take comma-separated text and
@@ -133,12 +147,24 @@ int dlc_config_load(dlc_config *c, const char *path, char *const *envp,
 /* "file:line: key: message" (or "env: key: message"); returns buf. */
 const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size_t len);
 
-/* Deep copy (for reload snapshots). Returns 0, or -1 on allocation failure. */
+/* Deep copy (for reload snapshots); dst is overwritten, not freed. Returns 0,
+ * or -1 on allocation failure (dst then holds nothing to free). */
 int dlc_config_copy(dlc_config *dst, const dlc_config *src);
 
 void dlc_config_free(dlc_config *c);
 
-/* Parses "90s", "15m", "1h30m", "250ms", "0" into milliseconds. 0 or -1. */
+/* Parses "90s", "15m", "1h30m", "250ms", "0" into milliseconds. 0 or -1.
+ * Units ms, s, m, h; a bare number other than 0, a sign, a fraction, spaces
+ * or overflow are refused. */
 int dlc_config_parse_duration(const char *text, int64_t *ms_out);
+
+/* Whether a change of this dotted key takes effect on hot reload (false for
+ * keys that need a restart, and for unknown keys). */
+bool dlc_config_key_reloadable(const char *key);
+
+/* Compares every key of a and b; stores the first max differing dotted keys
+ * (static strings, in schema order) in keys_out and returns how many keys
+ * differ in all, which may exceed max. keys_out may be NULL when max is 0. */
+size_t dlc_config_diff(const dlc_config *a, const dlc_config *b, const char **keys_out, size_t max);
 
 #endif

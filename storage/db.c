@@ -1,1 +1,578 @@
-/* placeholder */
+#include "storage/db.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+/* Tools and the migration runner wait this long for a connection. */
+#define BLOCKING_CONNECT_MS 10000
+/* How soon a backend notices that its client went away (e.g. after we
+ * dropped a connection on a client-side deadline). */
+#define CONNECTION_CHECK_MS 1000
+
+/* The error of one failed step, copied to the caller's buffers at the end. */
+typedef struct {
+    char state[6];
+    char msg[256];
+} db_err;
+
+/* Parameter strings, owned by the dlc_db (db->params points into these). */
+enum {
+    OWNED_URL,
+    OWNED_HOST,
+    OWNED_USER,
+    OWNED_PASSWORD,
+    OWNED_NAME,
+    OWNED_SSL,
+    OWNED_APP,
+    OWNED_N
+};
+
+struct dlc_db {
+    dlc_db_params params;
+    char *owned[OWNED_N];
+    const dlc_db_stmt *stmts;
+    size_t nstmts;
+    PGconn *conn;        /* NULL while disconnected */
+    int64_t backoff_ms;  /* length of the current window; 0 = healthy */
+    int64_t retry_at_ms; /* no connection attempt before this */
+    char last_error[256];
+};
+
+/* What one round trip sends: a registered statement, or the ping. */
+typedef struct {
+    const char *stmt; /* NULL: "SELECT 1" */
+    int nparams;
+    const char *const *values;
+} request;
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void trim_to_line(char *s)
+{
+    s[strcspn(s, "\r\n")] = '\0';
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+}
+
+static void err_set(db_err *e, const char *state, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    trim_to_line(e->msg);
+    snprintf(e->state, sizeof e->state, "%s", state ? state : "");
+}
+
+static void err_export(const db_err *e, char sqlstate[6], char *errbuf, size_t errlen)
+{
+    if (sqlstate)
+        memcpy(sqlstate, e->state, sizeof e->state);
+    if (errbuf && errlen > 0)
+        snprintf(errbuf, errlen, "%s", e->msg);
+}
+
+void dlc_db_error_text(PGconn *conn, const PGresult *res, char *buf, size_t len)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (state && strncmp(state, "22", 2) == 0) {
+        /* Data exceptions quote the offending input, i.e. a parameter. */
+        snprintf(buf, len, "invalid input value (SQLSTATE %s)", state);
+    } else if (primary) {
+        snprintf(buf, len, "%s", primary);
+    } else if (res && *PQresultErrorMessage(res)) {
+        snprintf(buf, len, "%s", PQresultErrorMessage(res));
+    } else {
+        snprintf(buf, len, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+    }
+    trim_to_line(buf);
+}
+
+/* The connection is gone or unusable: a server answer does not help. */
+static bool state_means_unavailable(const char *state)
+{
+    if (!state)
+        return false;
+    return strncmp(state, "08", 2) == 0     /* connection exception */
+           || strncmp(state, "57P", 3) == 0 /* admin/crash shutdown, cannot connect now */
+           || strcmp(state, "53300") == 0;  /* too many connections */
+}
+
+/* Classifies a failed result (res may be NULL when libpq made none). */
+static dlc_db_rc judge_error(PGconn *conn, const PGresult *res, db_err *e)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    char text[sizeof e->msg];
+    dlc_db_error_text(conn, res, text, sizeof text);
+    err_set(e, state, "%s", text);
+    if (PQstatus(conn) == CONNECTION_BAD || state_means_unavailable(state))
+        return DLC_DB_UNAVAILABLE;
+    if (state && strcmp(state, "57014") == 0) /* statement_timeout */
+        return DLC_DB_TIMEOUT;
+    return DLC_DB_ERROR;
+}
+
+/* Hands a successful result to out (or frees it); classifies the rest. */
+static dlc_db_rc judge(PGconn *conn, PGresult *res, PGresult **out, db_err *e)
+{
+    ExecStatusType st = PQresultStatus(res);
+    if (res && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+        if (out)
+            *out = res;
+        else
+            PQclear(res);
+        return DLC_DB_OK;
+    }
+    dlc_db_rc rc = DLC_DB_ERROR;
+    if (!res || st == PGRES_FATAL_ERROR)
+        rc = judge_error(conn, res, e);
+    else /* e.g. COPY: registered statements must not start one */
+        err_set(e, "XX000", "unexpected result status %s", PQresStatus(st));
+    PQclear(res);
+    return rc;
+}
+
+/* ---- waiting on the socket ----------------------------------------------- */
+
+/* 1: ready, 0: the deadline passed, -1: poll failed. */
+static int wait_socket(int fd, short events, int64_t deadline_ms)
+{
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        int64_t left = deadline_ms - dlc_clock_mono_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* Sends what is queued and reads until PQgetResult will not block. */
+static dlc_db_rc await_result(PGconn *conn, int64_t deadline_ms, db_err *e)
+{
+    for (;;) {
+        int pending = PQflush(conn);
+        if (pending < 0)
+            return judge_error(conn, NULL, e);
+        if (pending == 0 && !PQisBusy(conn))
+            return DLC_DB_OK;
+        short events = POLLIN | (pending ? POLLOUT : 0);
+        int w = wait_socket(PQsocket(conn), events, deadline_ms);
+        if (w == 0) {
+            err_set(e, NULL, "deadline exceeded");
+            return DLC_DB_TIMEOUT;
+        }
+        if (w < 0 || !PQconsumeInput(conn))
+            return judge_error(conn, NULL, e);
+    }
+}
+
+/* Collects the results of the command just sent; out gets the first
+ * failure, or else the last result. */
+static dlc_db_rc collect(PGconn *conn, int64_t deadline_ms, PGresult **out, db_err *e)
+{
+    PGresult *kept = NULL;
+    for (;;) {
+        dlc_db_rc rc = await_result(conn, deadline_ms, e);
+        if (rc != DLC_DB_OK) {
+            PQclear(kept);
+            return rc;
+        }
+        PGresult *res = PQgetResult(conn);
+        if (!res)
+            break;
+        if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+            PQclear(res);
+        } else {
+            PQclear(kept);
+            kept = res;
+        }
+    }
+    if (!kept)
+        return judge_error(conn, NULL, e);
+    *out = kept;
+    return DLC_DB_OK;
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+enum { MAX_KEYWORDS = 10 };
+
+/* libpq keyword/value arrays built from params; shared by both connect paths. */
+typedef struct {
+    const char *keys[MAX_KEYWORDS + 1];
+    const char *vals[MAX_KEYWORDS + 1];
+    int n;
+    int expand_dbname;
+    char port[16];
+    char options[128];
+} conn_kv;
+
+static void kv_add(conn_kv *kv, const char *key, const char *val)
+{
+    if (!val || !*val || kv->n >= MAX_KEYWORDS)
+        return;
+    kv->keys[kv->n] = key;
+    kv->vals[kv->n] = val;
+    kv->n++;
+    kv->keys[kv->n] = NULL;
+    kv->vals[kv->n] = NULL;
+}
+
+/* The url wins outright; otherwise only the fields that are set, so libpq
+ * falls back to PG* for the rest. The session settings come after the url
+ * so that they override any it carries. */
+static void kv_build(conn_kv *kv, const dlc_db_params *p)
+{
+    memset(kv, 0, sizeof *kv);
+    if (p->url && *p->url) {
+        kv_add(kv, "dbname", p->url);
+        kv->expand_dbname = 1;
+    } else {
+        if (p->port > 0)
+            snprintf(kv->port, sizeof kv->port, "%d", p->port);
+        kv_add(kv, "host", p->host);
+        kv_add(kv, "port", kv->port);
+        kv_add(kv, "user", p->user);
+        kv_add(kv, "password", p->password);
+        kv_add(kv, "dbname", p->name);
+        kv_add(kv, "sslmode", p->ssl_mode);
+    }
+    /* In the startup packet, so the settings cost no extra round trip. */
+    long long timeout = p->statement_timeout_ms > 0 ? (long long)p->statement_timeout_ms : 0;
+    snprintf(kv->options, sizeof kv->options,
+             "-c statement_timeout=%lld -c client_connection_check_interval=%d", timeout,
+             CONNECTION_CHECK_MS);
+    kv_add(kv, "options", kv->options);
+    kv_add(kv, "application_name", p->application_name);
+}
+
+/* Server notices would otherwise go to stderr as plain text. */
+static void on_notice(void *arg, const PGresult *res)
+{
+    (void)arg;
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    bool quiet = sev && (strcmp(sev, "NOTICE") == 0 || strcmp(sev, "INFO") == 0 ||
+                         strcmp(sev, "LOG") == 0 || strncmp(sev, "DEBUG", 5) == 0);
+    dlc_log_kv(quiet ? DLC_LOG_DEBUG : DLC_LOG_WARN, "postgres notice", "severity", sev ? sev : "",
+               "sqlstate", state ? state : "", "message", msg ? msg : "", (const char *)0);
+}
+
+static dlc_db_rc poll_connect(PGconn *conn, int64_t deadline_ms, db_err *e)
+{
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* as libpq prescribes */
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED || PQstatus(conn) == CONNECTION_BAD)
+            return judge_error(conn, NULL, e);
+        short events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+        int w = wait_socket(PQsocket(conn), events, deadline_ms);
+        if (w == 0) {
+            err_set(e, NULL, "connect: deadline exceeded");
+            return DLC_DB_UNAVAILABLE;
+        }
+        if (w < 0)
+            return judge_error(conn, NULL, e);
+        st = PQconnectPoll(conn);
+    }
+    return DLC_DB_OK;
+}
+
+/* Connects with the session settings within the deadline. */
+static dlc_db_rc open_conn(const dlc_db_params *p, int64_t deadline_ms, PGconn **out, db_err *e)
+{
+    conn_kv kv;
+    kv_build(&kv, p);
+    PGconn *conn = PQconnectStartParams(kv.keys, kv.vals, kv.expand_dbname);
+    if (!conn) {
+        err_set(e, NULL, "out of memory");
+        return DLC_DB_UNAVAILABLE;
+    }
+    PQsetNoticeReceiver(conn, on_notice, NULL);
+    dlc_db_rc rc = poll_connect(conn, deadline_ms, e);
+    if (rc != DLC_DB_OK) {
+        PQfinish(conn);
+        return rc;
+    }
+    *out = conn;
+    return DLC_DB_OK;
+}
+
+static dlc_db_rc prepare_all(dlc_db *db, PGconn *conn, int64_t deadline_ms, db_err *e)
+{
+    for (size_t i = 0; i < db->nstmts; i++) {
+        const dlc_db_stmt *s = &db->stmts[i];
+        PGresult *res = NULL;
+        dlc_db_rc rc = PQsendPrepare(conn, s->name, s->sql, 0, NULL)
+                           ? collect(conn, deadline_ms, &res, e)
+                           : judge_error(conn, NULL, e);
+        if (rc == DLC_DB_OK)
+            rc = judge(conn, res, NULL, e);
+        if (rc != DLC_DB_OK) {
+            db_err why = *e;
+            err_set(e, why.state, "prepare %s: %s", s->name, why.msg);
+            return rc;
+        }
+    }
+    return DLC_DB_OK;
+}
+
+/* ---- connection state ---------------------------------------------------- */
+
+static void drop_conn(dlc_db *db)
+{
+    PQfinish(db->conn);
+    db->conn = NULL;
+}
+
+/* Starts or widens the backoff window after a failed attempt or a loss. */
+static void note_failure(dlc_db *db, const db_err *e)
+{
+    if (db->backoff_ms == 0)
+        dlc_log_warn("database connection failed", "error", e->msg);
+    db->backoff_ms = db->backoff_ms == 0 ? BACKOFF_FIRST_MS : db->backoff_ms * 2;
+    if (db->backoff_ms > BACKOFF_MAX_MS)
+        db->backoff_ms = BACKOFF_MAX_MS;
+    db->retry_at_ms = dlc_clock_mono_ms() + db->backoff_ms;
+    snprintf(db->last_error, sizeof db->last_error, "%s", e->msg);
+}
+
+static void note_success(dlc_db *db)
+{
+    if (db->backoff_ms != 0)
+        dlc_log_info("database connection restored");
+    db->backoff_ms = 0;
+    db->retry_at_ms = 0;
+}
+
+/* An idle connection learns of a server shutdown or restart only when it
+ * reads: the goodbye (57P01) and the EOF arrive while we are not looking.
+ * Reading what is pending now lets us reconnect instead of failing the
+ * caller's request. Bounded: an idle session receives next to nothing. */
+static bool idle_conn_alive(PGconn *conn)
+{
+    for (int i = 0; i < 4 && PQstatus(conn) == CONNECTION_OK; i++) {
+        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+        if (poll(&p, 1, 0) <= 0)
+            return true;
+        if (!PQconsumeInput(conn))
+            return false;
+        /* Parses while idle: a stray error becomes a notice, not the
+         * result of our next statement. */
+        for (PGnotify *n; (n = PQnotifies(conn)) != NULL;)
+            PQfreemem(n);
+    }
+    return PQstatus(conn) == CONNECTION_OK;
+}
+
+static dlc_db_rc establish(dlc_db *db, int64_t deadline_ms, db_err *e)
+{
+    PGconn *conn = NULL;
+    dlc_db_rc rc = open_conn(&db->params, deadline_ms, &conn, e);
+    if (rc == DLC_DB_OK && PQsetnonblocking(conn, 1) != 0)
+        rc = judge_error(conn, NULL, e);
+    if (rc == DLC_DB_OK)
+        rc = prepare_all(db, conn, deadline_ms, e);
+    if (rc != DLC_DB_OK) {
+        PQfinish(conn);
+        note_failure(db, e);
+        return rc;
+    }
+    db->conn = conn;
+    note_success(db);
+    return DLC_DB_OK;
+}
+
+static dlc_db_rc ensure_conn(dlc_db *db, bool honour_backoff, int64_t deadline_ms, db_err *e)
+{
+    if (db->conn && idle_conn_alive(db->conn))
+        return DLC_DB_OK;
+    drop_conn(db);
+    if (honour_backoff && dlc_clock_mono_ms() < db->retry_at_ms) {
+        err_set(e, NULL, "database unavailable (backing off): %s", db->last_error);
+        return DLC_DB_UNAVAILABLE;
+    }
+    return establish(db, deadline_ms, e);
+}
+
+/* ---- round trips --------------------------------------------------------- */
+
+static int send_request(PGconn *conn, const request *rq)
+{
+    if (!rq->stmt)
+        return PQsendQuery(conn, "SELECT 1");
+    return PQsendQueryPrepared(conn, rq->stmt, rq->nparams, rq->values, NULL, NULL, 0);
+}
+
+/* One request on a (re)connected session. A client-side timeout leaves the
+ * protocol mid-flight, so the connection is dropped (no backoff: the server
+ * was fine); a lost connection is dropped with backoff. */
+static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, int64_t deadline_ms,
+                            PGresult **out, db_err *e)
+{
+    if (dlc_clock_mono_ms() >= deadline_ms) {
+        err_set(e, NULL, "deadline exceeded");
+        return DLC_DB_TIMEOUT;
+    }
+    dlc_db_rc rc = ensure_conn(db, honour_backoff, deadline_ms, e);
+    if (rc != DLC_DB_OK)
+        return rc;
+    PGresult *res = NULL;
+    rc = send_request(db->conn, rq) ? collect(db->conn, deadline_ms, &res, e)
+                                    : judge_error(db->conn, NULL, e);
+    if (rc == DLC_DB_OK)
+        rc = judge(db->conn, res, out, e);
+    else if (rc == DLC_DB_TIMEOUT)
+        drop_conn(db);
+    if (rc == DLC_DB_UNAVAILABLE) {
+        drop_conn(db);
+        note_failure(db, e);
+    }
+    return rc;
+}
+
+static const dlc_db_stmt *find_stmt(const dlc_db *db, const char *name)
+{
+    for (size_t i = 0; i < db->nstmts; i++)
+        if (strcmp(db->stmts[i].name, name) == 0)
+            return &db->stmts[i];
+    return NULL;
+}
+
+/* Caller mistakes are answered locally: a wrong parameter count would
+ * otherwise come back as a protocol violation (08P01), i.e. "unavailable". */
+static bool check_request(const dlc_db *db, const request *rq, db_err *e)
+{
+    const dlc_db_stmt *s = rq->stmt ? find_stmt(db, rq->stmt) : NULL;
+    if (!s) {
+        err_set(e, "26000", "unknown statement %s", rq->stmt ? rq->stmt : "(null)");
+        return false;
+    }
+    if (rq->nparams != s->nparams) {
+        err_set(e, "07001", "statement %s takes %d parameters, got %d", s->name, s->nparams,
+                rq->nparams);
+        return false;
+    }
+    return true;
+}
+
+dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
+                      int64_t deadline_ms, PGresult **out, char sqlstate[6], char *errbuf,
+                      size_t errlen)
+{
+    request rq = {.stmt = stmt_name, .nparams = nparams, .values = values};
+    db_err e = {"", ""};
+    dlc_db_rc rc = DLC_DB_ERROR;
+    *out = NULL;
+    if (check_request(db, &rq, &e))
+        rc = round_trip(db, &rq, true, deadline_ms, out, &e);
+    err_export(&e, sqlstate, errbuf, errlen);
+    return rc;
+}
+
+dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen)
+{
+    request rq = {.stmt = NULL};
+    db_err e = {"", ""};
+    PGresult *res = NULL;
+    dlc_db_rc rc = round_trip(db, &rq, false, deadline_ms, &res, &e);
+    PQclear(res);
+    err_export(&e, NULL, errbuf, errlen);
+    return rc;
+}
+
+bool dlc_db_connected(const dlc_db *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen)
+{
+    db_err e = {"", ""};
+    PGconn *conn = NULL;
+    if (open_conn(params, dlc_clock_mono_ms() + BLOCKING_CONNECT_MS, &conn, &e) != DLC_DB_OK)
+        err_export(&e, NULL, errbuf, errlen);
+    return conn;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static bool copy_params(dlc_db *db, const dlc_db_params *src)
+{
+    db->params = *src;
+    const char **fields[OWNED_N] = {
+        [OWNED_URL] = &db->params.url,
+        [OWNED_HOST] = &db->params.host,
+        [OWNED_USER] = &db->params.user,
+        [OWNED_PASSWORD] = &db->params.password,
+        [OWNED_NAME] = &db->params.name,
+        [OWNED_SSL] = &db->params.ssl_mode,
+        [OWNED_APP] = &db->params.application_name,
+    };
+    for (int i = 0; i < OWNED_N; i++) {
+        db->owned[i] = strdup(*fields[i] ? *fields[i] : "");
+        if (!db->owned[i])
+            return false;
+        *fields[i] = db->owned[i];
+    }
+    return true;
+}
+
+dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n)
+{
+    dlc_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return NULL;
+    db->stmts = stmts;
+    db->nstmts = n;
+    if (!copy_params(db, params)) {
+        dlc_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+void dlc_db_close(dlc_db *db)
+{
+    if (!db)
+        return;
+    drop_conn(db);
+    if (db->owned[OWNED_PASSWORD])
+        explicit_bzero(db->owned[OWNED_PASSWORD], strlen(db->owned[OWNED_PASSWORD]));
+    for (int i = 0; i < OWNED_N; i++)
+        free(db->owned[i]);
+    free(db);
+}
+
+const char *dlc_db_rc_name(dlc_db_rc rc)
+{
+    switch (rc) {
+    case DLC_DB_OK:
+        return "ok";
+    case DLC_DB_TIMEOUT:
+        return "timeout";
+    case DLC_DB_UNAVAILABLE:
+        return "unavailable";
+    case DLC_DB_ERROR:
+        return "error";
+    }
+    return "unknown";
+}

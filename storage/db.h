@@ -86,4 +86,9 @@ PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_
 /* Human name of a code ("ok", "timeout", "unavailable", "error"). */
 const char *dlc_db_rc_name(dlc_db_rc rc);
 
+/* One line describing the error of res (or, when res is NULL, of conn) for
+ * logs: the primary message without DETAIL, and no text for data exceptions
+ * (SQLSTATE class 22), which quote the offending input. */
+void dlc_db_error_text(PGconn *conn, const PGresult *res, char *buf, size_t len);
+
 #endif

@@ -1,1 +1,126 @@
-/* placeholder */
+#include "rpc/core/core.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "rpc/core/services/greet.h"
+#include "rpc/core/services/system.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const dlc_db_stmt dlc_core_statements[] = {
+    {DLC_SYSTEM_STMT_HEALTH, "SELECT count(*) FROM schema_migrations", 0},
+};
+const size_t dlc_core_statement_count = sizeof dlc_core_statements / sizeof dlc_core_statements[0];
+
+typedef struct {
+    dlc_db *db;
+} core_worker;
+
+dlc_db_params dlc_core_db_params(const dlc_config *cfg)
+{
+    return (dlc_db_params){
+        .url = cfg->database.url,
+        .host = cfg->database.host,
+        .port = cfg->database.port,
+        .user = cfg->database.user,
+        .password = cfg->database.password,
+        .name = cfg->database.name,
+        .ssl_mode = cfg->database.ssl_mode,
+        .statement_timeout_ms = cfg->database.statement_timeout_ms,
+        .application_name = "dlc-rpcd",
+    };
+}
+
+int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errlen)
+{
+    memset(core, 0, sizeof *core);
+    if (dlc_config_copy(&core->cfg, cfg) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    core->start_wall_ms = dlc_clock_wall_ms();
+    core->config_generation = 1;
+    core->dispatch = dlc_dispatch_new();
+    if (!core->dispatch || dlc_greet_register(core->dispatch, err, errlen) != 0 ||
+        dlc_system_register(core->dispatch, err, errlen) != 0) {
+        dlc_core_free(core);
+        return -1;
+    }
+    return 0;
+}
+
+void dlc_core_free(dlc_core *core)
+{
+    dlc_dispatch_free(core->dispatch);
+    core->dispatch = NULL;
+    dlc_config_free(&core->cfg);
+}
+
+static void *worker_init(void *app, int index)
+{
+    (void)index;
+    dlc_core *core = app;
+    core_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    dlc_db_params p = dlc_core_db_params(&core->cfg);
+    w->db = dlc_db_open(&p, dlc_core_statements, dlc_core_statement_count);
+    if (!w->db) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void worker_fini(void *app, void *state)
+{
+    (void)app;
+    core_worker *w = state;
+    dlc_db_close(w->db);
+    free(w);
+}
+
+int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
+{
+    const dlc_config *c = &core->cfg;
+    dlc_server_opts opts = {
+        .urls = (const char *const *)c->rpc.listen.items,
+        .n_urls = c->rpc.listen.count,
+        .workers = c->rpc.workers,
+        .max_message_bytes = (size_t)c->rpc.max_message_bytes,
+        .default_timeout_ms = c->rpc.default_timeout_ms,
+        .dispatch = core->dispatch,
+        .app = core,
+        .worker_init = worker_init,
+        .worker_fini = worker_fini,
+        .authorize = NULL, /* no method needs a token yet: all are public */
+    };
+    return dlc_server_start(&opts, out, err, errlen);
+}
+
+dlc_db *dlc_core_db(const dlc_call *call)
+{
+    return ((core_worker *)call->worker)->db;
+}
+
+const dlc_config *dlc_core_config(const dlc_call *call)
+{
+    return &((dlc_core *)call->app)->cfg;
+}
+
+dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg)
+{
+    dlc_log_warn("database call failed", "request_id", call->request_id, "what", what, "rc",
+                 dlc_db_rc_name(rc), "error", errmsg ? errmsg : "");
+    switch (rc) {
+    case DLC_DB_TIMEOUT:
+        return dlc_call_fail(call, DLC_DEADLINE_EXCEEDED, NULL, "deadline exceeded");
+    case DLC_DB_UNAVAILABLE:
+        return dlc_call_fail(call, DLC_UNAVAILABLE, "database_unavailable",
+                             "the database is unavailable");
+    default:
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "internal error");
+    }
+}

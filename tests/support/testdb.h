@@ -6,6 +6,8 @@
 #ifndef DLC_TESTDB_H
 #define DLC_TESTDB_H
 
+#include "storage/db.h"
+
 #include <libpq-fe.h>
 #include <stddef.h>
 
@@ -14,6 +16,9 @@
 int dlc_testdb_create(char *name, size_t len);
 /* Drops it (WITH (FORCE)). 0 or -1. */
 int dlc_testdb_drop(const char *name);
+/* Settings that name only the database (and a statement_timeout): PG*
+ * supplies host, port and user. Strings are static or borrowed from name. */
+dlc_db_params dlc_testdb_params(const char *name, int64_t statement_timeout_ms);
 /* A blocking connection to that database (PG* env for the rest); NULL on
  * failure (message on stderr). Caller PQfinish()es. */
 PGconn *dlc_testdb_connect(const char *name);

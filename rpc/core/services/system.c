@@ -1,1 +1,93 @@
-/* placeholder */
+#include "rpc/core/services/system.h"
+
+#include "common/clock.h"
+#include "dlc/v1/system.pb-c.h"
+#include "dlc_version.h"
+#include "rpc/core/core.h"
+
+#include <string.h>
+
+#define SERVING DLC__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+#define NOT_SERVING DLC__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
+
+/* grpc.health.v1: "" is the server as a whole; services are named fully. */
+static bool known_service(const dlc_call *call, const char *name)
+{
+    if (name[0] == '\0')
+        return true;
+    const dlc_dispatch *d = ((const dlc_core *)call->app)->dispatch;
+    size_t len = strlen(name);
+    for (size_t i = 0; i < dlc_dispatch_count(d); i++) {
+        const char *full = dlc_dispatch_at(d, i)->full_name;
+        if (strncmp(full, name, len) == 0 && full[len] == '/')
+            return true;
+    }
+    return false;
+}
+
+/* Fills resp from the database probe; the deadline bounds the probe, and a
+ * probe cut short by it fails the call rather than blaming the database. */
+static dlc_code probe_database(dlc_call *call, Dlc__V1__HealthCheckResponse *resp)
+{
+    char errbuf[256] = "";
+    PGresult *res = NULL;
+    dlc_db_rc rc = dlc_db_exec(dlc_core_db(call), DLC_SYSTEM_STMT_HEALTH, 0, NULL,
+                               call->deadline_ms, &res, NULL, errbuf, sizeof errbuf);
+    PQclear(res);
+    if (rc == DLC_DB_TIMEOUT && dlc_call_remaining_ms(call) <= 0)
+        return dlc_core_db_fail(call, rc, "health probe", errbuf);
+    resp->status = rc == DLC_DB_OK ? SERVING : NOT_SERVING;
+    if (rc != DLC_DB_OK) {
+        resp->reason = "database_unhealthy";
+        resp->error = dlc_arena_printf(call->arena, "database %s", dlc_db_rc_name(rc));
+    }
+    return DLC_OK;
+}
+
+static dlc_code check(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__HealthCheckRequest *req = (const Dlc__V1__HealthCheckRequest *)in;
+    if (!known_service(call, req->service))
+        return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "unknown service %.100s",
+                             req->service);
+    Dlc__V1__HealthCheckResponse *resp = (Dlc__V1__HealthCheckResponse *)dlc_call_message(
+        call, &dlc__v1__health_check_response__descriptor);
+    if (!resp)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    *out = &resp->base;
+    if (!atomic_load(&((dlc_core *)call->app)->shutting_down))
+        return probe_database(call, resp);
+    resp->status = NOT_SERVING;
+    resp->reason = "shutting_down";
+    return DLC_OK;
+}
+
+static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    (void)in;
+    const dlc_core *core = call->app;
+    Dlc__V1__GetInfoResponse *resp =
+        (Dlc__V1__GetInfoResponse *)dlc_call_message(call, &dlc__v1__get_info_response__descriptor);
+    char *start = dlc_arena_alloc(call->arena, 32);
+    if (!resp || !start)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    resp->version = DLC_VERSION;
+    resp->commit = DLC_COMMIT;
+    resp->build_date = DLC_BUILD_DATE;
+    resp->compiler = DLC_COMPILER;
+    resp->start_time = dlc_clock_rfc3339(core->start_wall_ms, start, 32);
+    resp->uptime_seconds = (dlc_clock_wall_ms() - core->start_wall_ms) / 1000;
+    resp->config_generation = core->config_generation;
+    *out = &resp->base;
+    return DLC_OK;
+}
+
+int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen)
+{
+    static const dlc_binding bindings[] = {
+        {"Check", DLC_ACCESS_PUBLIC, check},
+        {"GetInfo", DLC_ACCESS_PUBLIC, get_info},
+    };
+    return dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, bindings, 2, err,
+                                    errlen);
+}

@@ -1,0 +1,47 @@
+/*
+ * dlc_core: the state of one dlc-rpcd — its configuration, its method
+ * table, its start time — and the glue that turns it into a dlc_server
+ * (one DB connection per worker).
+ */
+#ifndef DLC_CORE_H
+#define DLC_CORE_H
+
+#include "common/config.h"
+#include "rpc/runtime/server.h"
+#include "storage/db.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+typedef struct dlc_core {
+    dlc_config cfg; /* owned copy */
+    int64_t start_wall_ms;
+    uint64_t config_generation;
+    dlc_dispatch *dispatch;
+    atomic_bool shutting_down;
+} dlc_core;
+
+/* Copies cfg and builds the method table. 0, or -1 with err filled. */
+int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errlen);
+void dlc_core_free(dlc_core *core);
+
+/* Starts serving on cfg.rpc.listen. 0, or -1 with err filled. */
+int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen);
+
+/* The database settings of cfg as dlc_db_params (strings borrowed). */
+dlc_db_params dlc_core_db_params(const dlc_config *cfg);
+
+/* The calling worker's database connection. */
+dlc_db *dlc_core_db(const dlc_call *call);
+const dlc_config *dlc_core_config(const dlc_call *call);
+
+/* Maps a failed storage call onto the call's status (TIMEOUT →
+ * DEADLINE_EXCEEDED, UNAVAILABLE → UNAVAILABLE, ERROR → INTERNAL, logged
+ * with the request id) and returns the code. */
+dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg);
+
+/* Every prepared statement of the core, registered on each connection. */
+extern const dlc_db_stmt dlc_core_statements[];
+extern const size_t dlc_core_statement_count;
+
+#endif

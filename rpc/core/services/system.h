@@ -1,0 +1,12 @@
+/* SystemService: Check (grpc.health.v1 semantics) and GetInfo. */
+#ifndef DLC_SVC_SYSTEM_H
+#define DLC_SVC_SYSTEM_H
+
+#include "rpc/runtime/dispatch.h"
+
+/* The statement Check runs: the database answers and is migrated. */
+#define DLC_SYSTEM_STMT_HEALTH "system_health"
+
+int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen);
+
+#endif

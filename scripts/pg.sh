@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Private PostgreSQL 15 cluster for local runs and tests: unix socket only,
+# durability off (it holds throw-away data). Every subcommand is idempotent.
+#
+#   pg.sh start     initdb if needed, start if not running, wait until ready
+#   pg.sh stop      fast shutdown (fine when not running)
+#   pg.sh status    exit 0 when running
+#   pg.sh env       export PGHOST/PGPORT/PGUSER/PGDATABASE lines for eval
+#   pg.sh destroy   stop and delete the cluster
+#
+# Cluster folder: $DLC_PG_DIR, else <repo>/.dlc/pg (or /tmp/dlc-pg-<hash> when
+# running as root and the postgres user cannot reach the repo). Socket name:
+# $DLC_PG_PORT, else 5432.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+PORT=${DLC_PG_PORT:-5432}
+
+die() {
+    echo "pg.sh: $*" >&2
+    exit 1
+}
+
+is_root() {
+    [ "$(id -u)" -eq 0 ]
+}
+
+# initdb refuses root, so as root every server binary runs as postgres
+# (from /: the caller's directory may be closed to it).
+as_owner() {
+    if is_root; then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+superuser() {
+    if is_root; then echo postgres; else id -un; fi
+}
+
+find_bindir() {
+    local d=/usr/lib/postgresql/15/bin
+    if [ ! -x "$d/pg_ctl" ] && command -v pg_config >/dev/null; then
+        d=$(pg_config --bindir)
+    fi
+    [ -x "$d/pg_ctl" ] || die "PostgreSQL server binaries not found (install postgresql-15)"
+    echo "$d"
+}
+
+# True when the postgres user can traverse to dir (or to its nearest existing
+# ancestor: whatever we create below it is world-searchable).
+postgres_can_reach() {
+    local d=$1
+    while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+    runuser -u postgres -- test -x "$d" 2>/dev/null
+}
+
+# Computed identically by every subcommand so env names what start made.
+cluster_dir() {
+    if [ -n "${DLC_PG_DIR:-}" ]; then
+        echo "$DLC_PG_DIR"
+        return
+    fi
+    local d=$REPO/.dlc/pg
+    if is_root && ! postgres_can_reach "$d"; then
+        d=/tmp/dlc-pg-$(printf '%s' "$REPO" | sha256sum | cut -c1-12)
+    fi
+    echo "$d"
+}
+
+DIR=$(cluster_dir)
+case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
+DATA=$DIR/data
+SOCK=$DIR/sock
+LOG=$DIR/postgres.log
+
+# Serialises concurrent start/stop/destroy (tests may call us in parallel).
+take_lock() {
+    mkdir -p "$(dirname "$DIR")"
+    exec 9>"$DIR.lock"
+    flock 9
+}
+
+# The postmaster recorded in postmaster.pid is alive and serves our data dir.
+# A pid reused by an unrelated process after a kill does not count.
+running() {
+    local pid
+    [ -f "$DATA/postmaster.pid" ] || return 1
+    pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+    [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(readlink -f "$DATA")" ]
+}
+
+# Leftovers of a killed server would make postgres refuse to start when
+# their pid has been reused.
+clear_stale() {
+    rm -f "$DATA/postmaster.pid" "$SOCK/.s.PGSQL.$PORT" "$SOCK/.s.PGSQL.$PORT.lock"
+}
+
+prepare_dir() {
+    (umask 022 && mkdir -p "$DIR" "$SOCK")
+    if is_root; then
+        id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user"
+        chown postgres: "$DIR" "$SOCK"
+    fi
+}
+
+init_cluster() {
+    local bin=$1 out
+    rm -rf "$DATA" # a half-made data dir from an interrupted initdb
+    if ! out=$(as_owner "$bin/initdb" -D "$DATA" --auth=trust --no-sync \
+        -U "$(superuser)" -E UTF8 --locale=C 2>&1); then
+        echo "$out" >&2
+        die "initdb failed in $DATA"
+    fi
+}
+
+start_server() {
+    local bin=$1 opts
+    # Socket path limit of the kernel (sun_path) is 108 bytes.
+    [ ${#SOCK} -le 90 ] || die "socket dir path too long: $SOCK (set DLC_PG_DIR)"
+    opts="-h '' -k '$SOCK' -p $PORT -N 200 -c fsync=off"
+    opts+=" -c synchronous_commit=off -c full_page_writes=off"
+    # 9>&-: the postmaster must not inherit (and so hold) our lock.
+    if ! as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "$opts" start >/dev/null 9>&-; then
+        tail -n 20 "$LOG" >&2 || true
+        die "server did not start (log: $LOG)"
+    fi
+}
+
+wait_ready() {
+    local bin=$1 _
+    for _ in $(seq 1 100); do
+        if "$bin/pg_isready" -q -h "$SOCK" -p "$PORT"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "server not ready after 10 s (log: $LOG)"
+}
+
+cmd_start() {
+    local bin
+    bin=$(find_bindir)
+    take_lock
+    if running; then
+        wait_ready "$bin"
+        return 0
+    fi
+    prepare_dir
+    [ -f "$DATA/PG_VERSION" ] || init_cluster "$bin"
+    clear_stale
+    start_server "$bin"
+    wait_ready "$bin"
+}
+
+cmd_stop() {
+    local bin
+    bin=$(find_bindir)
+    take_lock
+    if running; then
+        as_owner "$bin/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+    fi
+}
+
+cmd_status() {
+    running && "$(find_bindir)/pg_isready" -q -h "$SOCK" -p "$PORT"
+}
+
+cmd_env() {
+    printf 'export PGHOST=%q\n' "$SOCK"
+    printf 'export PGPORT=%q\n' "$PORT"
+    printf 'export PGUSER=%q\n' "$(superuser)"
+    printf 'export PGDATABASE=postgres\n'
+}
+
+cmd_destroy() {
+    cmd_stop
+    rm -rf "$DIR"
+}
+
+case ${1:-} in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+env) cmd_env ;;
+destroy) cmd_destroy ;;
+*)
+    echo "usage: $0 start|stop|status|env|destroy" >&2
+    exit 2
+    ;;
+esac
