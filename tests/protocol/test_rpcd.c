@@ -15,11 +15,17 @@
 #include "support/rpcd.h"
 #include "support/testdb.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <nng/nng.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #define MAX_MSG 65536
 
@@ -177,21 +183,42 @@ static void garbage_is_invalid_argument(void **state)
     assert_still_serving();
 }
 
+/* Speaks SP over TCP by hand (nng's own client can hang in nng_close with a
+ * large send unfinished): REQ handshake, then a frame header declaring
+ * `declared` bytes followed by a little data. True when the server closes
+ * the connection within 3 s, without waiting for the rest. */
+static bool server_drops_frame(const char *tcp_url, uint64_t declared)
+{
+    int port = atoi(strrchr(tcp_url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    unsigned char hello[8] = {0, 'S', 'P', 0, 0, 48 /* REQ */, 0, 0}, peer[8];
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              write(fd, hello, 8) == 8 && read(fd, peer, 8) == 8 && peer[5] == 49 /* REP */;
+    unsigned char frame[8 + 64] = {0};
+    for (int i = 0; i < 8; i++)
+        frame[i] = (unsigned char)(declared >> (56 - 8 * i));
+    ok = ok && write(fd, frame, sizeof frame) == (ssize_t)sizeof frame;
+    char buf[64];
+    ok = ok && read(fd, buf, sizeof buf) <= 0 && errno != EAGAIN; /* closed, not timed out */
+    close(fd);
+    return ok;
+}
+
 static void oversized_frames_are_refused_without_harm(void **state)
 {
     (void)state;
-    /* Just over the limit: answered. */
+    /* Just over the limit: read, and answered. */
     size_t len = MAX_MSG + 100;
     char *frame = calloc(1, len);
     assert_raw_answer(frame, len, DLC_INVALID_ARGUMENT, "message_too_large");
     free(frame);
-    /* Far over it: nng drops the connection before reading it all. */
-    len = 4 * 1024 * 1024;
-    frame = calloc(1, len);
-    void *buf;
-    size_t blen;
-    assert_int_not_equal(dlc_test_raw(g_core.tcp_url, frame, len, 1000, &buf, &blen), 0);
-    free(frame);
+    /* Far over it (here 4 GiB): nng drops the connection on the header. */
+    errno = 0;
+    assert_true(server_drops_frame(g_core.tcp_url, 4ull << 30));
     assert_still_serving();
 }
 
