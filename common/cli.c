@@ -1,0 +1,124 @@
+#include "common/cli.h"
+
+#include "common/log.h"
+#include "dlc_version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+#define MAX_SETS 64
+
+typedef struct {
+    const char *config;
+    const char *subcommand;
+    char listen[1024]; /* comma-joined --listen values */
+    const char *sets[MAX_SETS];
+    int n_sets;
+} args;
+
+static int usage_error(const dlc_cli_spec *spec, const char *what, const char *arg)
+{
+    fprintf(stderr, "%s: %s: %s\n\n%s", spec->program, what, arg, spec->usage);
+    return 2;
+}
+
+static bool is_subcommand(const dlc_cli_spec *spec, const char *arg)
+{
+    for (size_t i = 0; spec->subcommands && spec->subcommands[i]; i++) {
+        if (strcmp(arg, spec->subcommands[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Returns -1 to continue, else the exit code. */
+static int parse_args(const dlc_cli_spec *spec, int argc, char **argv, args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(spec->usage, stdout);
+            return 0;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("%s %s (commit %s, built %s, %s)\n", spec->program, DLC_VERSION, DLC_COMMIT,
+                   DLC_BUILD_DATE, DLC_COMPILER);
+            return 0;
+        } else if (is_subcommand(spec, arg) && !a->subcommand) {
+            a->subcommand = arg;
+        } else if (strncmp(arg, "--", 2) != 0) {
+            return usage_error(spec, "unexpected argument", arg);
+        } else if (!val) {
+            return usage_error(spec, "missing value or unknown option", arg);
+        } else if (strcmp(arg, "--config") == 0) {
+            a->config = argv[++i];
+        } else if (strcmp(arg, "--listen") == 0) {
+            size_t n = strlen(a->listen);
+            snprintf(a->listen + n, sizeof a->listen - n, "%s%s", n ? "," : "", argv[++i]);
+        } else if (strcmp(arg, "--set") == 0 && a->n_sets < MAX_SETS) {
+            a->sets[a->n_sets++] = argv[++i];
+        } else {
+            return usage_error(spec, "unknown option", arg);
+        }
+    }
+    return -1;
+}
+
+static int set_error(dlc_config_error *e, const char *key, const char *message)
+{
+    snprintf(e->source, sizeof e->source, "flag");
+    e->line = 0;
+    snprintf(e->key, sizeof e->key, "%.100s", key);
+    snprintf(e->message, sizeof e->message, "%s", message);
+    return -1;
+}
+
+/* --set and --listen on top of file and environment. */
+static int apply_flags(const dlc_cli_spec *spec, dlc_config *cfg, const args *a,
+                       dlc_config_error *e)
+{
+    for (int i = 0; i < a->n_sets; i++) {
+        char key[128];
+        const char *eq = strchr(a->sets[i], '=');
+        if (!eq || (size_t)(eq - a->sets[i]) >= sizeof key)
+            return set_error(e, a->sets[i], "--set takes KEY=VALUE");
+        snprintf(key, sizeof key, "%.*s", (int)(eq - a->sets[i]), a->sets[i]);
+        if (dlc_config_set(cfg, key, eq + 1, e) != 0)
+            return -1;
+    }
+    if (a->listen[0] && dlc_config_set(cfg, spec->listen_key, a->listen, e) != 0)
+        return -1;
+    return dlc_config_validate(cfg, e);
+}
+
+static void setup_logging(const dlc_cli_spec *spec, const dlc_config *cfg)
+{
+    dlc_log_level lvl = DLC_LOG_INFO;
+    dlc_log_parse_level(cfg->logging.level, &lvl);
+    dlc_log_set_level(lvl);
+    dlc_log_set_json(cfg->logging.json);
+    dlc_log_set_service(spec->program);
+}
+
+int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
+                 const char **subcommand)
+{
+    args a = {0};
+    dlc_config_defaults(cfg);
+    int rc = parse_args(spec, argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    dlc_config_error e = {0};
+    dlc_config_free(cfg);
+    if (dlc_config_load(cfg, a.config, environ, &e) != 0 || apply_flags(spec, cfg, &a, &e) != 0) {
+        char buf[800];
+        fprintf(stderr, "%s: invalid configuration: %s\n", spec->program,
+                dlc_config_error_format(&e, buf, sizeof buf));
+        return 2;
+    }
+    setup_logging(spec, cfg);
+    *subcommand = a.subcommand;
+    return -1;
+}

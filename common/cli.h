@@ -1,0 +1,27 @@
+/*
+ * dlc_cli: the command line every dlc daemon shares — --config FILE,
+ * --listen ADDR (repeatable, overrides the daemon's listen key),
+ * --set KEY=VALUE (repeatable), --help, --version, and optional
+ * subcommands — plus loading the configuration in the documented order
+ * (defaults < file < DLC_ env < flags) and applying the logging settings.
+ */
+#ifndef DLC_CLI_H
+#define DLC_CLI_H
+
+#include "common/config.h"
+
+typedef struct {
+    const char *program;        /* "dlc-rpcd" */
+    const char *usage;          /* full --help text */
+    const char *listen_key;     /* "rpc.listen" or "server.listen" */
+    const char *const *subcommands; /* NULL-terminated, may be NULL */
+} dlc_cli_spec;
+
+/* Parses argv and loads cfg. Returns -1 to go on (cfg loaded, logging set,
+ * *subcommand = the one given or NULL), or an exit code: 0 after --help /
+ * --version, 2 for bad usage or invalid configuration (message on stderr
+ * naming file:line and key). cfg must be dlc_config_free'd in every case. */
+int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
+                 const char **subcommand);
+
+#endif

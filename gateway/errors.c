@@ -1,0 +1,71 @@
+#include "gateway/errors.h"
+
+#include <stdio.h>
+
+static const int HTTP_FOR_CODE[] = {
+    [DLC_OK] = 200,
+    [DLC_CANCELLED] = 499,
+    [DLC_UNKNOWN] = 500,
+    [DLC_INVALID_ARGUMENT] = 400,
+    [DLC_DEADLINE_EXCEEDED] = 504,
+    [DLC_NOT_FOUND] = 404,
+    [DLC_ALREADY_EXISTS] = 409,
+    [DLC_PERMISSION_DENIED] = 403,
+    [DLC_RESOURCE_EXHAUSTED] = 429,
+    [DLC_FAILED_PRECONDITION] = 400,
+    [DLC_ABORTED] = 409,
+    [DLC_OUT_OF_RANGE] = 400,
+    [DLC_UNIMPLEMENTED] = 501,
+    [DLC_INTERNAL] = 500,
+    [DLC_UNAVAILABLE] = 503,
+    [DLC_DATA_LOSS] = 500,
+    [DLC_UNAUTHENTICATED] = 401,
+};
+
+int dlc_error_http_status(dlc_code code)
+{
+    if ((unsigned)code >= sizeof HTTP_FOR_CODE / sizeof HTTP_FOR_CODE[0])
+        return 500;
+    return HTTP_FOR_CODE[code];
+}
+
+/* Connect spells CANCELLED with one L; every other name is gRPC's. */
+static const char *connect_name(dlc_code code)
+{
+    return code == DLC_CANCELLED ? "canceled" : dlc_code_name(code);
+}
+
+static json_t *details(const dlc_status *st)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < st->n_violations; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s}", "field", st->violations[i].field,
+                                             "description", st->violations[i].description));
+    return arr;
+}
+
+void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect_style)
+{
+    json_t *body = json_pack("{s:s,s:s}", connect_style ? "code" : "error",
+                             connect_style ? connect_name(st->code) : dlc_status_reason(st),
+                             "message", st->message);
+    if (st->n_violations)
+        json_object_set_new(body, "details", details(st));
+    if (st->retry_after_ms) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", (st->retry_after_ms + 999) / 1000);
+        dlc_http_add_header(rs, "Retry-After", secs);
+    }
+    dlc_http_set_json(rs, dlc_error_http_status(st->code), body);
+}
+
+void dlc_error_invalid(dlc_http_response *rs, const char *field, const char *message,
+                       bool connect_style)
+{
+    dlc_status st;
+    dlc_status_clear(&st);
+    dlc_status_set(&st, DLC_INVALID_ARGUMENT, NULL, "%s", message);
+    if (field)
+        dlc_status_violation(&st, field, "%s", message);
+    dlc_error_respond(rs, &st, connect_style);
+}

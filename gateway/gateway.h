@@ -1,0 +1,76 @@
+/*
+ * dlc_gateway: the state of one dlc-gateway and its request pipeline:
+ * route → build the input message (body, path variables, query) →
+ * call the core → answer with the output as JSON, or the error.
+ * It holds no business rule and no database handle.
+ */
+#ifndef DLC_GATEWAY_H
+#define DLC_GATEWAY_H
+
+#include "common/config.h"
+#include "gateway/http.h"
+#include "gateway/router.h"
+#include "rpc/runtime/client.h"
+
+#include <stdatomic.h>
+
+typedef struct dlc_gateway dlc_gateway;
+
+/* A route answered by the gateway itself (health, version, …). */
+typedef void dlc_local_fn(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+                          dlc_http_response *rs);
+typedef dlc_local_fn *dlc_local_handler;
+
+/* One row of the route table (gateway/routes.c). */
+typedef struct {
+    const char *method;
+    const char *pattern;
+    const char *rpc;         /* full RPC method name; or NULL and: */
+    dlc_local_handler local; /*   a local handler */
+    const char *body;        /* NULL: no body; "*": the whole input; else one field */
+    int status;              /* on success; 0 → 200 */
+} dlc_endpoint;
+
+extern const dlc_endpoint dlc_endpoints[];
+extern const size_t dlc_endpoint_count;
+
+struct dlc_gateway {
+    dlc_config cfg; /* owned copy */
+    dlc_client *client;
+    dlc_router *router;
+    dlc_route *routes; /* built from dlc_endpoints */
+    int64_t start_wall_ms;
+    atomic_bool draining;
+};
+
+int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t errlen);
+void dlc_gateway_free(dlc_gateway *gw);
+
+/* The dlc_http handler (app = the gateway). */
+void dlc_gateway_handle(void *app, const dlc_http_request *rq, dlc_http_response *rs);
+
+/* Calls method on the core with the request's metadata (request id, client
+ * IP, authorization, …) within server.request_timeout. in may be NULL
+ * (empty input). reply must be freed with dlc_client_reply_free. */
+void dlc_gateway_call(dlc_gateway *gw, const dlc_http_request *rq, const char *method,
+                      const ProtobufCMessage *in, dlc_client_reply *reply);
+
+/* Response metadata of a reply as HTTP headers (x-cache → X-Cache, …). */
+void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response *rs);
+
+
+/* Builds desc's input from the request: the body (binding NULL: none; "*":
+ * whole message; else that field), then the path variables of m (may be
+ * NULL), then the query parameters. On failure answers rs (400/415) and
+ * returns NULL. */
+ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCMessageDescriptor *desc,
+                                    const char *binding, const dlc_route_match *m,
+                                    dlc_arena *arena, bool connect_style, dlc_http_response *rs);
+
+/* Calls method with in and answers rs: the output as JSON with
+ * success_status (204: no body), or the error (REST or Connect style). */
+void dlc_gateway_invoke(dlc_gateway *gw, const dlc_http_request *rq, const char *method,
+                        const ProtobufCMessage *in, int success_status, bool connect_style,
+                        dlc_http_response *rs);
+
+#endif

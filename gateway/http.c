@@ -1,0 +1,251 @@
+#include "gateway/http.h"
+
+#include "common/log.h"
+
+#include <civetweb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+struct dlc_http {
+    struct mg_context *ctx;
+    dlc_http_opts opts;
+    atomic_int in_flight;
+};
+
+const char *dlc_http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+    }
+}
+
+const char *dlc_http_header(const dlc_http_request *rq, const char *name)
+{
+    return mg_get_header(rq->conn, name);
+}
+
+void dlc_http_add_header(dlc_http_response *rs, const char *name, const char *value)
+{
+    size_t room = sizeof rs->headers - rs->headers_len;
+    int n = snprintf(rs->headers + rs->headers_len, room, "%s: %s\r\n", name, value);
+    if (n > 0 && (size_t)n < room)
+        rs->headers_len += (size_t)n;
+    else
+        dlc_log_error("response header dropped", "name", name);
+}
+
+void dlc_http_set_json(dlc_http_response *rs, int status, json_t *j)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->content_type = "application/json";
+    rs->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    rs->body_len = rs->body ? strlen(rs->body) : 0;
+    json_decref(j);
+}
+
+void dlc_http_set_text(dlc_http_response *rs, int status, const char *text)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->content_type = "text/plain; charset=utf-8";
+    rs->body = strdup(text);
+    rs->body_len = rs->body ? strlen(rs->body) : 0;
+}
+
+/* Writes the whole response with one mg_write. */
+static void send_response(struct mg_connection *conn, const char *request_id,
+                          const dlc_http_response *rs)
+{
+    char head[2048];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "X-Request-ID: %s\r\n%s%.*s\r\n",
+                     rs->status, dlc_http_reason(rs->status),
+                     rs->content_type ? rs->content_type : "application/json", rs->body_len,
+                     request_id, rs->close ? "Connection: close\r\n" : "",
+                     (int)rs->headers_len, rs->headers);
+    if (n < 0 || (size_t)n >= sizeof head)
+        return;
+    size_t total = (size_t)n + rs->body_len;
+    char *buf = malloc(total);
+    if (!buf)
+        return;
+    memcpy(buf, head, (size_t)n);
+    if (rs->body_len)
+        memcpy(buf + n, rs->body, rs->body_len);
+    mg_write(conn, buf, total);
+    free(buf);
+}
+
+static bool acceptable_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (id[i] <= ' ' || id[i] > '~')
+            return false;
+    }
+    return true;
+}
+
+static void new_request_id(char out[33])
+{
+    unsigned char raw[16] = {0};
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        dlc_log_warn("getrandom failed; request id is not random");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Reads the body; 0, or the HTTP status to answer with (413, 400). */
+static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, int64_t max,
+                     char **body, size_t *len)
+{
+    *body = NULL;
+    *len = 0;
+    if (ri->content_length > max)
+        return 413;
+    size_t cap = ri->content_length >= 0 ? (size_t)ri->content_length : 4096;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf)
+            return 500;
+        if (*len == cap) {
+            if (ri->content_length >= 0 || (int64_t)cap >= max + 1)
+                break;
+            cap = (int64_t)(cap * 2) > max + 1 ? (size_t)max + 1 : cap * 2;
+            char *grown = realloc(buf, cap + 1);
+            if (!grown)
+                free(buf);
+            buf = grown;
+            continue;
+        }
+        int n = mg_read(conn, buf + *len, cap - *len);
+        if (n <= 0)
+            break;
+        *len += (size_t)n;
+    }
+    buf[*len] = '\0';
+    *body = buf;
+    if ((int64_t)*len > max)
+        return 413;
+    if (ri->content_length >= 0 && (int64_t)*len != ri->content_length)
+        return 400; /* the client sent less than it announced */
+    return 0;
+}
+
+static void split_uri(const struct mg_request_info *ri, char *path, size_t len)
+{
+    snprintf(path, len, "%s", ri->local_uri_raw ? ri->local_uri_raw : ri->request_uri);
+}
+
+static int on_request(struct mg_connection *conn, void *cbdata)
+{
+    dlc_http *h = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    atomic_fetch_add(&h->in_flight, 1);
+    char id[33], path[4096];
+    const char *rid = mg_get_header(conn, "X-Request-ID");
+    if (!acceptable_id(rid)) {
+        new_request_id(id);
+        rid = id;
+    }
+    split_uri(ri, path, sizeof path);
+    dlc_http_response rs = {.status = 500};
+    char *body;
+    size_t body_len;
+    int early = read_body(conn, ri, h->opts.max_body_bytes, &body, &body_len);
+    dlc_http_request rq = {ri->request_method, path, ri->query_string ? ri->query_string : "",
+                           body ? body : "", body_len, ri->remote_addr, rid, conn};
+    if (early) {
+        rs.close = true;
+        json_t *e = json_pack("{s:s,s:s}", "error", early == 413 ? "payload_too_large" : "invalid_argument",
+                              "message", early == 413 ? "request body exceeds server.max_body_bytes"
+                                                      : "incomplete request body");
+        dlc_http_set_json(&rs, early, e);
+    } else {
+        h->opts.handler(h->opts.app, &rq, &rs);
+    }
+    send_response(conn, rid, &rs);
+    free(rs.body);
+    free(body);
+    atomic_fetch_sub(&h->in_flight, 1);
+    return rs.status;
+}
+
+static int quiet_log(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    dlc_log_warn("civetweb", "detail", message);
+    return 1;
+}
+
+dlc_http *dlc_http_start(const dlc_http_opts *opts, char *err, size_t errlen)
+{
+    dlc_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->opts = *opts;
+    char threads[16], timeout[24];
+    snprintf(threads, sizeof threads, "%d", opts->threads);
+    snprintf(timeout, sizeof timeout, "%lld", (long long)opts->request_timeout_ms);
+    const char *options[] = {"listening_ports", opts->listen, "num_threads", threads,
+                             "enable_keep_alive", "yes", "tcp_nodelay", "1",
+                             "request_timeout_ms", timeout, "keep_alive_timeout_ms", "30000",
+                             "max_request_size", "16384",
+                             /* the router splits the path before it decodes */
+                             "decode_url", "no", NULL};
+    struct mg_callbacks cb = {.log_message = quiet_log};
+    mg_init_library(0);
+    h->ctx = mg_start(&cb, h, options);
+    if (!h->ctx) {
+        snprintf(err, errlen, "cannot listen on %s", opts->listen);
+        free(h);
+        return NULL;
+    }
+    mg_set_request_handler(h->ctx, "/", on_request, h);
+    return h;
+}
+
+int dlc_http_port(const dlc_http *h)
+{
+    struct mg_server_port ports[4];
+    int n = mg_get_server_ports(h->ctx, 4, ports);
+    return n > 0 ? ports[0].port : -1;
+}
+
+int dlc_http_in_flight(const dlc_http *h)
+{
+    return atomic_load(&h->in_flight);
+}
+
+void dlc_http_stop(dlc_http *h)
+{
+    mg_stop(h->ctx);
+    free(h);
+}

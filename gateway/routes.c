@@ -1,0 +1,26 @@
+/*
+ * The route table: every REST route of API.md, one row each. Adding an
+ * endpoint is one row here plus its proto (and its handler in the core).
+ */
+#include "gateway/gateway.h"
+#include "gateway/local.h"
+
+#define GREET "dlc.v1.GreetService/Greet"
+#define GREET_V2 "dlc.v1.GreetService/GreetV2"
+
+const dlc_endpoint dlc_endpoints[] = {
+    /* System (no auth) */
+    {"GET", "/api/health", .local = dlc_local_health},
+    {"GET", "/api/healthz", .local = dlc_local_healthz},
+    {"GET", "/api/ready", .local = dlc_local_ready},
+    {"GET", "/api/version", .local = dlc_local_version},
+    {"GET", "/api/info", .local = dlc_local_info},
+    {"GET", "/api/v1/uptime", .local = dlc_local_uptime},
+    /* Greet */
+    {"GET", "/api/v1/greet", .rpc = GREET},
+    {"GET", "/api/v1/greet/{name}", .rpc = GREET},
+    {"POST", "/api/v2/greet", .rpc = GREET_V2, .body = "*"},
+    /* Every RPC method, without a route of its own */
+    {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
+};
+const size_t dlc_endpoint_count = sizeof dlc_endpoints / sizeof dlc_endpoints[0];
