@@ -156,8 +156,30 @@ static int query_decode(char *s)
     return 0;
 }
 
-static bool apply_query(ProtobufCMessage *msg, const char *query, dlc_arena *arena,
-                        dlc_status *st)
+/* Whether a query parameter is for us: it names a field of msg (by proto
+ * name or lowerCamelCase) that no path variable bound. Others are ignored,
+ * as grpc-gateway does, so clients' extra parameters (cache busters, …)
+ * keep working. */
+static bool query_applies(const ProtobufCMessage *msg, const char *name, const dlc_route_match *m)
+{
+    for (size_t i = 0; m && i < m->n_vars; i++) {
+        if (strcmp(m->vars[i].name, name) == 0)
+            return false;
+    }
+    char first[128];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(name, "."), name);
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        char camel[128];
+        dlc_transcode_camel(d->fields[i].name, camel, sizeof camel);
+        if (strcmp(d->fields[i].name, first) == 0 || strcmp(camel, first) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool apply_query(ProtobufCMessage *msg, const char *query, const dlc_route_match *m,
+                        dlc_arena *arena, dlc_status *st)
 {
     char *copy = dlc_arena_strdup(arena, query);
     for (char *save = NULL, *pair = strtok_r(copy, "&", &save); pair;
@@ -171,7 +193,7 @@ static bool apply_query(ProtobufCMessage *msg, const char *query, dlc_arena *are
             dlc_status_violation(st, pair, "invalid percent-encoding");
             return false;
         }
-        if (dlc_transcode_set_text(msg, pair, value, arena, st) != 0)
+        if (query_applies(msg, pair, m) && dlc_transcode_set_text(msg, pair, value, arena, st) != 0)
             return false;
     }
     return true;
@@ -236,7 +258,7 @@ ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCM
             return NULL;
         }
     }
-    if (rq->query[0] && !apply_query(msg, rq->query, arena, &st)) {
+    if (rq->query[0] && !apply_query(msg, rq->query, m, arena, &st)) {
         dlc_error_respond(rs, &st, connect_style);
         return NULL;
     }

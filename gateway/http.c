@@ -2,12 +2,18 @@
 
 #include "common/log.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 struct dlc_http {
     struct mg_context *ctx;
@@ -76,7 +82,7 @@ void dlc_http_set_text(dlc_http_response *rs, int status, const char *text)
 
 /* Writes the whole response with one mg_write. */
 static void send_response(struct mg_connection *conn, const char *request_id,
-                          const dlc_http_response *rs)
+                          const dlc_http_response *rs, bool head_only)
 {
     char head[2048];
     int n = snprintf(head, sizeof head,
@@ -88,13 +94,14 @@ static void send_response(struct mg_connection *conn, const char *request_id,
                      (int)rs->headers_len, rs->headers);
     if (n < 0 || (size_t)n >= sizeof head)
         return;
-    size_t total = (size_t)n + rs->body_len;
+    size_t body_len = head_only ? 0 : rs->body_len;
+    size_t total = (size_t)n + body_len;
     char *buf = malloc(total);
     if (!buf)
         return;
     memcpy(buf, head, (size_t)n);
-    if (rs->body_len)
-        memcpy(buf + n, rs->body, rs->body_len);
+    if (body_len)
+        memcpy(buf + n, rs->body, body_len);
     mg_write(conn, buf, total);
     free(buf);
 }
@@ -178,8 +185,11 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     char *body;
     size_t body_len;
     int early = read_body(conn, ri, h->opts.max_body_bytes, &body, &body_len);
-    dlc_http_request rq = {ri->request_method, path, ri->query_string ? ri->query_string : "",
-                           body ? body : "", body_len, ri->remote_addr, rid, conn};
+    /* RFC 9110: HEAD is GET without the body. */
+    bool head_only = strcmp(ri->request_method, "HEAD") == 0;
+    dlc_http_request rq = {head_only ? "GET" : ri->request_method, path,
+                           ri->query_string ? ri->query_string : "", body ? body : "", body_len,
+                           ri->remote_addr, rid, conn};
     if (early) {
         rs.close = true;
         json_t *e = json_pack("{s:s,s:s}", "error", early == 413 ? "payload_too_large" : "invalid_argument",
@@ -189,7 +199,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     } else {
         h->opts.handler(h->opts.app, &rq, &rs);
     }
-    send_response(conn, rid, &rs);
+    send_response(conn, rid, &rs, head_only);
     free(rs.body);
     free(body);
     atomic_fetch_sub(&h->in_flight, 1);
@@ -244,8 +254,48 @@ int dlc_http_in_flight(const dlc_http *h)
     return atomic_load(&h->in_flight);
 }
 
+typedef struct {
+    struct mg_context *ctx;
+    atomic_bool done;
+} stop_job;
+
+static void *run_stop(void *arg)
+{
+    stop_job *job = arg;
+    mg_stop(job->ctx);
+    atomic_store(&job->done, true);
+    return NULL;
+}
+
+/* A connection to our own port, to end the master thread's poll early. */
+static void poke(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd >= 0) {
+        connect(fd, (struct sockaddr *)&a, sizeof a);
+        close(fd);
+    }
+}
+
+/* civetweb 1.15's master thread polls the listening sockets in 2 s quanta
+ * before it sees the stop flag; a connection wakes it at once. (The poke
+ * reaches loopback listeners only; others stop within the quantum.) */
 void dlc_http_stop(dlc_http *h)
 {
-    mg_stop(h->ctx);
+    int port = dlc_http_port(h);
+    stop_job job = {h->ctx, false};
+    pthread_t t;
+    if (pthread_create(&t, NULL, run_stop, &job) != 0) {
+        mg_stop(h->ctx);
+    } else {
+        while (!atomic_load(&job.done)) {
+            poke(port);
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        pthread_join(t, NULL);
+    }
     free(h);
 }

@@ -1,0 +1,110 @@
+"""Steps about the scenario's world: configuration, and stopping or
+starving the daemons to see how the gateway copes."""
+import json
+import time
+
+from behave import given, then, when
+
+import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
+from dlc_bdd import pg
+from dlc_bdd.client import try_get
+from dlc_bdd.daemon import describe_status
+
+POLL_INTERVAL_S = 0.05
+
+
+# -- configuration (before the daemons start, or they restart) ---------------
+
+@given("the configuration sets \"{key:Key}\" to {literal}")
+def step_config(context, key, literal):
+    """Any config key; literal is JSON (true, 1024, "2s", ["a"])."""
+    context.stack.configure(key, json.loads(literal))
+
+
+@given("the v2 API is {state}")
+def step_v2(context, state):
+    choices = {"enabled": True, "disabled": False}
+    if state not in choices:
+        raise AssertionError("say 'enabled' or 'disabled', not %r" % state)
+    context.stack.configure("api.v2_enabled", choices[state])
+
+
+@given("the maximum body size is {size:d} bytes")
+def step_max_body(context, size):
+    context.stack.configure("server.max_body_bytes", size)
+
+
+# -- daemons -----------------------------------------------------------------
+
+@given("the gateway is ready")
+def step_ready(context):
+    """Starts the daemons now (start-up waits for /api/ready to be 200)."""
+    context.stack.ensure_started()
+
+
+
+@given("the RPC core is stopped")
+def step_core_stopped(context):
+    """Started first (the gateway must have seen the core), then SIGTERM:
+    the core must still exit cleanly."""
+    context.stack.ensure_started()
+    problem = context.stack.stop_core()
+    if problem:
+        raise AssertionError(problem)
+
+
+@given("the database has been dropped")
+def step_database_dropped(context):
+    """Takes the database away under a running core (its sessions are
+    terminated and cannot come back), the way an outage looks to it."""
+    context.stack.ensure_started()
+    pg.drop_database(context.stack.database)
+
+
+@when("the gateway receives SIGTERM")
+def step_gateway_sigterm(context):
+    context.stack.ensure_started()
+    context.stack.gateway.terminate()
+
+
+_DAEMONS = {"gateway": "gateway", "RPC core": "core"}
+
+
+@then("the {which} exits with status {code:d} within {seconds:g} seconds")
+def step_daemon_exits(context, which, code, seconds):
+    if which not in _DAEMONS:
+        raise AssertionError("say 'gateway' or 'RPC core', not %r" % which)
+    daemon = getattr(context.stack, _DAEMONS[which])
+    actual = daemon.wait(seconds)
+    if actual != code:
+        raise AssertionError("%s: %s, expected exit status %d within %g s\n%s" % (
+            daemon.name, describe_status(actual), code, seconds, daemon.tail()))
+
+
+def _poll_get(context, path, seconds, accept):
+    """GETs path until accept(answer) (answer None = connection refused)
+    or the time is up; the last answer becomes context.response. Polling
+    makes steps about asynchronous changes deterministic without sleeps."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = try_get(context, path)
+        if answer is not None:
+            context.response = answer
+        if accept(answer):
+            return
+        if time.monotonic() > deadline:
+            seen = answer.describe() if answer else "connection refused"
+            raise AssertionError("GET %s not as expected within %g s; last: %s" % (
+                path, seconds, seen))
+        time.sleep(POLL_INTERVAL_S)
+
+
+@then('within {seconds:g} seconds GET "{path:Path}" answers {status:d}')
+def step_poll_status(context, seconds, path, status):
+    _poll_get(context, path, seconds, lambda a: a is not None and a.status == status)
+
+
+@then('within {seconds:g} seconds GET "{path:Path}" answers {status:d} '
+      'or the connection is refused')
+def step_poll_status_or_refused(context, seconds, path, status):
+    _poll_get(context, path, seconds, lambda a: a is None or a.status == status)
