@@ -41,11 +41,19 @@ static json_t *conn_status(const char *status, const char *error)
     return j;
 }
 
-/* Readiness: the core answers Check and says SERVING. */
+/* Readiness: the core answers Check and says SERVING. While draining the
+ * answer is 503 at once, without asking a core that may be stalled. */
 void dlc_local_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                      dlc_http_response *rs)
 {
     (void)m;
+    if (atomic_load(&gw->draining)) {
+        dlc_http_set_json(rs, 503,
+                          json_pack("{s:b,s:s,s:{s:o,s:o}}", "ready", 0, "reason", "shutting_down",
+                                    "connections", "rpc", conn_status("unknown", NULL),
+                                    "database", conn_status("unknown", NULL)));
+        return;
+    }
     Dlc__V1__HealthCheckRequest in = DLC__V1__HEALTH_CHECK_REQUEST__INIT;
     dlc_client_reply reply;
     dlc_gateway_call(gw, rq, CHECK, &in.base, &reply);
@@ -53,7 +61,7 @@ void dlc_local_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_rout
         &reply, &dlc__v1__health_check_response__descriptor);
     bool rpc_ok = out != NULL;
     bool db_ok = out && out->status == DLC__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-    bool draining = atomic_load(&gw->draining);
+    bool draining = atomic_load(&gw->draining); /* it may have begun meanwhile */
     json_t *conns = json_pack(
         "{s:o,s:o}", "rpc", conn_status(rpc_ok ? "healthy" : "unhealthy", rpc_ok ? NULL : reply.status.message),
         "database", rpc_ok ? conn_status(db_ok ? "healthy" : "unhealthy", out->error)

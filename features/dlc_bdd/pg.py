@@ -82,3 +82,37 @@ def sweep_stale_databases():
         match = _OURS.match(name)
         if match and not process_alive(int(match.group(1))):
             drop_database(name)
+
+
+class TableLock:
+    """Holds ACCESS EXCLUSIVE on a table of a database from a psql session of
+    its own, until release(): requests that read the table wait, which is
+    how a scenario keeps a request in flight for as long as it needs."""
+
+    def __init__(self, database, table):
+        self.database = database
+        self.proc = subprocess.Popen(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        self.proc.stdin.write("BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n" % _quote(table))
+        self.proc.stdin.flush()
+
+    def held(self):
+        """True once the session has been granted the lock."""
+        out = psql("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                   "WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.locktype = 'relation' "
+                   "AND d.datname = '%s'" % self.database)
+        return int(out.strip() or 0) > 0
+
+    def waiters(self):
+        """Sessions of the database waiting for a lock right now."""
+        out = psql("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                   "WHERE NOT l.granted AND d.datname = '%s'" % self.database)
+        return int(out.strip() or 0)
+
+    def release(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.write("ROLLBACK;\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)

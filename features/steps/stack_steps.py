@@ -1,6 +1,7 @@
 """Steps about the scenario's world: configuration, and stopping or
 starving the daemons to see how the gateway copes."""
 import json
+import threading
 import time
 
 from behave import given, then, when
@@ -8,6 +9,7 @@ from behave import given, then, when
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd import pg
 from dlc_bdd.client import try_get
+from dlc_bdd import http
 from dlc_bdd.daemon import describe_status
 
 POLL_INTERVAL_S = 0.05
@@ -108,3 +110,53 @@ def step_poll_status(context, seconds, path, status):
       'or the connection is refused')
 def step_poll_status_or_refused(context, seconds, path, status):
     _poll_get(context, path, seconds, lambda a: a is None or a.status == status)
+
+
+# -- requests held in flight ---------------------------------------------------
+
+@given('a GET "{path:Path}" is held in flight by a database lock')
+def step_hold_request(context, path):
+    """The core's health probe reads schema_migrations: with that table
+    locked, the request waits inside the core until the lock goes. The step
+    returns once the core is seen waiting, so the request is surely in
+    flight."""
+    stack = context.stack
+    stack.ensure_started()
+    lock = pg.TableLock(stack.database, "schema_migrations")
+    context.add_cleanup(lock.release)
+    context.held = {"lock": lock, "answer": None, "error": None}
+    _wait_for(lock.held, "the lock was never granted")
+
+    def run():
+        host, port = stack.address
+        try:
+            context.held["answer"] = http.request(host, port, "GET", path)
+        except OSError as e:
+            context.held["error"] = e
+
+    context.held["thread"] = threading.Thread(target=run, daemon=True)
+    context.held["thread"].start()
+    _wait_for(lambda: lock.waiters() > 0, "the request never reached the database")
+
+
+def _wait_for(condition, failure, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(failure)
+        time.sleep(POLL_INTERVAL_S)
+
+
+@when("the database lock is released")
+def step_release_lock(context):
+    context.held["lock"].release()
+
+
+@then("the held request gets an HTTP answer within {seconds:g} seconds")
+def step_held_answer(context, seconds):
+    context.held["thread"].join(seconds)
+    if context.held["thread"].is_alive():
+        raise AssertionError("the held request is still waiting after %g s" % seconds)
+    if context.held["answer"] is None:
+        raise AssertionError("the held request got no HTTP answer: %r" % (context.held["error"],))
+    context.response = context.held["answer"]

@@ -58,8 +58,17 @@ Feature: Health, liveness and readiness
       """
     And the JSON at "connections.database.error" is a non-empty string
 
-  Scenario: Readiness turns false at once on SIGTERM, then the gateway exits cleanly
+  Scenario: On SIGTERM readiness turns false at once and requests in flight complete
+    Given the gateway is ready
+    And a GET "/api/ready" is held in flight by a database lock
+    When the gateway receives SIGTERM
+    Then within 2 seconds GET "/api/ready" answers 503
+    And the JSON at "reason" is "shutting_down"
+    When the database lock is released
+    Then the held request gets an HTTP answer within 5 seconds
+    And the gateway exits with status 0 within 10 seconds
+
+  Scenario: Without requests in flight the gateway exits at once on SIGTERM
     Given the gateway is ready
     When the gateway receives SIGTERM
-    Then within 2 seconds GET "/api/ready" answers 503 or the connection is refused
-    And the gateway exits with status 0 within 10 seconds
+    Then the gateway exits with status 0 within 2 seconds

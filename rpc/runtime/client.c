@@ -14,7 +14,8 @@
 
 typedef struct slot {
     nng_ctx ctx;
-    nng_aio *aio;
+    nng_aio *aio;      /* receive */
+    nng_aio *send_aio; /* posted together with aio: one wake-up per call */
     struct slot *next_free;
 } slot;
 
@@ -107,8 +108,10 @@ void dlc_client_close(dlc_client *c)
         return;
     for (int i = 0; i < c->n_socks; i++)
         nng_close(c->socks[i].sock);
-    for (int i = 0; i < c->n_slots; i++)
+    for (int i = 0; i < c->n_slots; i++) {
         nng_aio_free(c->slots[i].aio);
+        nng_aio_free(c->slots[i].send_aio);
+    }
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c->socks);
@@ -131,6 +134,11 @@ static slot *create_slot(dlc_client *c)
     if (nng_ctx_open(&s->ctx, c->socks[c->n_slots % c->n_socks].sock) != 0)
         return NULL;
     if (nng_aio_alloc(&s->aio, NULL, NULL) != 0) {
+        nng_ctx_close(s->ctx);
+        return NULL;
+    }
+    if (nng_aio_alloc(&s->send_aio, NULL, NULL) != 0) {
+        nng_aio_free(s->aio);
         nng_ctx_close(s->ctx);
         return NULL;
     }
@@ -226,22 +234,26 @@ static nng_duration left_ms(int64_t deadline)
     return (nng_duration)(left > 0 ? left : 1);
 }
 
-/* One round trip on a borrowed context; fills reply. */
+/* One round trip on a borrowed context; fills reply. The receive is posted
+ * right behind the send (a REQ context accepts it once the request is
+ * queued), so the caller sleeps once, until the answer, not twice. */
 static void round_trip(dlc_client *c, slot *s, nng_msg *msg, int64_t deadline,
                        dlc_client_reply *reply)
 {
+    nng_aio_set_timeout(s->send_aio, left_ms(deadline));
     nng_aio_set_timeout(s->aio, left_ms(deadline));
-    nng_aio_set_msg(s->aio, msg);
-    nng_ctx_send(s->ctx, s->aio);
+    nng_aio_set_msg(s->send_aio, msg);
+    nng_ctx_send(s->ctx, s->send_aio);
+    nng_ctx_recv(s->ctx, s->aio);
     nng_aio_wait(s->aio);
     int rv = nng_aio_result(s->aio);
-    if (rv == 0) {
-        nng_aio_set_timeout(s->aio, left_ms(deadline));
-        nng_ctx_recv(s->ctx, s->aio);
-        nng_aio_wait(s->aio);
-        rv = nng_aio_result(s->aio);
-    } else {
-        nng_msg_free(msg);
+    if (rv != 0)
+        nng_aio_cancel(s->send_aio); /* no answer: stop a send still queued */
+    nng_aio_wait(s->send_aio);
+    if (nng_aio_result(s->send_aio) != 0) {
+        nng_msg_free(msg); /* never handed over */
+        if (rv == 0)
+            nng_msg_free(nng_aio_get_msg(s->aio)), rv = NNG_ECLOSED;
     }
     if (rv != 0) {
         bool down = rv != NNG_ETIMEDOUT || dlc_client_connected(c) == 0;
