@@ -5,18 +5,24 @@
  */
 #include "common/config.h"
 
+#include "common/config_value.h"
 #include "common/config_yaml.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-typedef enum { T_STR, T_ENUM, T_INT, T_I64, T_DUR, T_BOOL, T_DBL, T_LIST } key_type;
+/* Short names of the value types (config_value.h), for the table and switches. */
+#define T_STR DLC_CONFIG_VALUE_STR
+#define T_ENUM DLC_CONFIG_VALUE_ENUM
+#define T_INT DLC_CONFIG_VALUE_INT
+#define T_I64 DLC_CONFIG_VALUE_I64
+#define T_DUR DLC_CONFIG_VALUE_DUR
+#define T_BOOL DLC_CONFIG_VALUE_BOOL
+#define T_DBL DLC_CONFIG_VALUE_DBL
+#define T_LIST DLC_CONFIG_VALUE_LIST
 
 enum {
     F_RELOAD = 1 << 0,   /* applied by hot reload without a restart */
@@ -26,7 +32,7 @@ enum {
 
 typedef struct {
     const char *name;
-    key_type type;
+    dlc_config_value_type type;
     size_t off;
     const char *def; /* default, as text: defaults take the same path as a flag */
     int64_t lo, hi;  /* inclusive bounds of numbers (milliseconds for durations) */
@@ -34,9 +40,8 @@ typedef struct {
     unsigned flags;
 } key_def;
 
-#define SEC 1000LL
-#define MINUTE (60 * SEC)
-#define HOUR (60 * MINUTE)
+#define SEC DLC_CONFIG_VALUE_SEC
+#define HOUR DLC_CONFIG_VALUE_HOUR
 #define MIB (1024LL * 1024)
 #define KEY(n, t, member, d) .name = n, .type = t, .off = offsetof(dlc_config, member), .def = d
 
@@ -146,129 +151,13 @@ static int fail(const origin *o, const char *key, const char *fmt, ...)
     return -1;
 }
 
-/* Largest first, for formatting. */
-static const struct {
-    const char *name;
-    int64_t ms;
-} units[] = {{"h", HOUR}, {"m", MINUTE}, {"s", SEC}, {"ms", 1}};
-
-#define NUNITS (sizeof units / sizeof units[0])
-
-static void format_duration(int64_t ms, char *buf, size_t len)
-{
-    size_t i = 0;
-    while (ms && ms % units[i].ms != 0)
-        i++;
-    snprintf(buf, len, "%lld%s", (long long)(ms / units[i].ms), ms ? units[i].name : "");
-}
-
-/* What a key accepts, for error messages. */
-static void describe(const key_def *k, char *buf, size_t len)
-{
-    char lo[32], hi[32];
-    size_t used = 0;
-    switch (k->type) {
-    case T_STR:
-        snprintf(buf, len, "a non-empty string");
-        return;
-    case T_LIST:
-        snprintf(buf, len, "a list of non-empty strings");
-        return;
-    case T_BOOL:
-        snprintf(buf, len, "true or false");
-        return;
-    case T_DUR:
-        format_duration(k->lo, lo, sizeof lo);
-        format_duration(k->hi, hi, sizeof hi);
-        snprintf(buf, len, "a duration like 90s or 1h30m, from %s to %s", lo, hi);
-        return;
-    case T_INT:
-    case T_I64:
-    case T_DBL:
-        snprintf(buf, len, "a%s in %lld..%lld", k->type == T_DBL ? " number" : "n integer",
-                 (long long)k->lo, (long long)k->hi);
-        return;
-    case T_ENUM:
-        used = (size_t)snprintf(buf, len, "one of");
-        for (size_t i = 0; k->choices[i] && used < len; i++)
-            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "", k->choices[i]);
-        return;
-    }
-}
-
 static int bad_value(const origin *o, const key_def *k, const char *text)
 {
     if (k->flags & F_SECRET)
         return fail(o, k->name, "invalid value");
     char want[160];
-    describe(k, want, sizeof want);
+    dlc_config_value_describe(k->type, k->lo, k->hi, k->choices, want, sizeof want);
     return fail(o, k->name, "invalid value \"%.64s\": expected %s", text, want);
-}
-
-/* ---- string lists ------------------------------------------------------ */
-
-static void strlist_free(dlc_strlist *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
-}
-
-static int strlist_push(dlc_strlist *l, const char *s, size_t n)
-{
-    char **items = realloc(l->items, (l->count + 1) * sizeof *items);
-    if (!items)
-        return -1;
-    l->items = items;
-    if (!(items[l->count] = strndup(s, n)))
-        return -1;
-    l->count++;
-    return 0;
-}
-
-/* A list of copies of items; dst is overwritten, and empty on failure. */
-static int strlist_dup(dlc_strlist *dst, const char *const *items, size_t count)
-{
-    *dst = (dlc_strlist){0};
-    for (size_t i = 0; i < count; i++) {
-        if (strlist_push(dst, items[i], strlen(items[i])) < 0) {
-            strlist_free(dst);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static bool strlist_equal(const dlc_strlist *a, const dlc_strlist *b)
-{
-    if (a->count != b->count)
-        return false;
-    for (size_t i = 0; i < a->count; i++)
-        if (strcmp(a->items[i], b->items[i]) != 0)
-            return false;
-    return true;
-}
-
-/* Comma-separated, items trimmed, empty items dropped: "a, ,b" → [a, b]. */
-static int strlist_split(dlc_strlist *l, const char *text)
-{
-    *l = (dlc_strlist){0};
-    for (const char *p = text; *p;) {
-        const char *end = p + strcspn(p, ",");
-        const char *next = end + (*end == ',');
-        while (p < end && isspace((unsigned char)*p))
-            p++;
-        while (end > p && isspace((unsigned char)end[-1]))
-            end--;
-        if (end > p && strlist_push(l, p, (size_t)(end - p)) < 0) {
-            strlist_free(l);
-            return -1;
-        }
-        p = next;
-    }
-    return 0;
 }
 
 /* ---- setting one key from text ----------------------------------------- */
@@ -302,54 +191,6 @@ static bool is_section(const char *name)
     return false;
 }
 
-static bool parse_int64(const char *s, int64_t *v)
-{
-    if (!isdigit((unsigned char)*s) && *s != '-')
-        return false;
-    char *end;
-    errno = 0;
-    long long n = strtoll(s, &end, 10);
-    if (*end || errno)
-        return false;
-    *v = n;
-    return true;
-}
-
-static bool parse_double(const char *s, double *v)
-{
-    if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.')
-        return false;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (*end || errno || !isfinite(d))
-        return false;
-    *v = d;
-    return true;
-}
-
-static bool parse_bool(const char *s, bool *v)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
-            *v = strcasecmp(s, yes[i]) == 0;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Case-insensitive match; the stored spelling is always the canonical one. */
-static const char *match_choice(const key_def *k, const char *s)
-{
-    for (size_t i = 0; k->choices[i]; i++)
-        if (strcasecmp(s, k->choices[i]) == 0)
-            return k->choices[i];
-    return NULL;
-}
-
 static int store_string(char **slot, const char *s, const origin *o, const key_def *k)
 {
     char *copy = strdup(s);
@@ -365,19 +206,14 @@ static int store_list(dlc_config *c, const key_def *k, dlc_strlist *l, const ori
 {
     for (size_t i = 0; i < l->count; i++) {
         if (!*l->items[i]) {
-            strlist_free(l);
+            dlc_config_value_list_free(l);
             return bad_value(o, k, "");
         }
     }
     dlc_strlist *slot = field(c, k);
-    strlist_free(slot);
+    dlc_config_value_list_free(slot);
     *slot = *l;
     return 0;
-}
-
-static bool in_range(const key_def *k, int64_t v)
-{
-    return v >= k->lo && v <= k->hi;
 }
 
 /* The single entry point of every source, so all validate alike. */
@@ -395,12 +231,12 @@ static int set_text(dlc_config *c, const key_def *k, const char *text, const ori
             break;
         return store_string(f, text, o, k);
     case T_ENUM:
-        if (!(choice = match_choice(k, text)))
+        if (!(choice = dlc_config_value_choice(k->choices, text)))
             break;
         return store_string(f, choice, o, k);
     case T_INT:
     case T_I64:
-        if (!parse_int64(text, &i) || !in_range(k, i))
+        if (!dlc_config_value_int64(text, k->lo, k->hi, &i))
             break;
         if (k->type == T_INT)
             *(int *)f = (int)i;
@@ -408,22 +244,22 @@ static int set_text(dlc_config *c, const key_def *k, const char *text, const ori
             *(int64_t *)f = i;
         return 0;
     case T_DUR:
-        if (dlc_config_parse_duration(text, &i) < 0 || !in_range(k, i))
+        if (!dlc_config_value_duration(text, k->lo, k->hi, &i))
             break;
         *(int64_t *)f = i;
         return 0;
     case T_BOOL:
-        if (!parse_bool(text, &b))
+        if (!dlc_config_value_bool(text, &b))
             break;
         *(bool *)f = b;
         return 0;
     case T_DBL:
-        if (!parse_double(text, &d) || d < (double)k->lo || d > (double)k->hi)
+        if (!dlc_config_value_double(text, k->lo, k->hi, &d))
             break;
         *(double *)f = d;
         return 0;
     case T_LIST:
-        if (strlist_split(&list, text) < 0)
+        if (dlc_config_value_list_split(&list, text) < 0)
             return fail(o, k->name, "out of memory");
         return store_list(c, k, &list, o);
     }
@@ -489,7 +325,7 @@ static int file_list(void *ctx, int line, const char *key, const char *const *it
     const origin *o = file_at(ctx, line);
     const key_def *k = find_key(key);
     dlc_strlist l;
-    if (strlist_dup(&l, items, count) < 0)
+    if (dlc_config_value_list_dup(&l, items, count) < 0)
         return fail(o, k->name, "out of memory");
     return store_list(f->c, k, &l, o);
 }
@@ -618,7 +454,7 @@ static void drop_field(dlc_config *c, const key_def *k, bool release)
     } else if (k->type == T_LIST) {
         dlc_strlist *l = field(c, k);
         if (release)
-            strlist_free(l);
+            dlc_config_value_list_free(l);
         *l = (dlc_strlist){0};
     }
 }
@@ -627,7 +463,7 @@ static int copy_field(dlc_config *dst, const dlc_config *src, const key_def *k)
 {
     if (k->type == T_LIST) {
         const dlc_strlist *l = field(src, k);
-        return strlist_dup(field(dst, k), (const char *const *)l->items, l->count);
+        return dlc_config_value_list_dup(field(dst, k), (const char *const *)l->items, l->count);
     }
     if (!is_string(k))
         return 0;
@@ -673,7 +509,7 @@ static bool field_equal(const dlc_config *a, const dlc_config *b, const key_def 
 {
     const void *x = field(a, k), *y = field(b, k);
     if (k->type == T_LIST)
-        return strlist_equal(x, y);
+        return dlc_config_value_list_equal(x, y);
     if (is_string(k)) {
         const char *s = *(char *const *)x, *t = *(char *const *)y;
         return strcmp(s ? s : "", t ? t : "") == 0;
@@ -696,49 +532,4 @@ size_t dlc_config_diff(const dlc_config *a, const dlc_config *b, const char **ke
         n++;
     }
     return n;
-}
-
-/* ---- durations ------------------------------------------------------------ */
-
-/* Longest match, so "ms" is never read as minutes followed by junk. */
-static int64_t take_unit(const char **p)
-{
-    size_t best = 0;
-    int64_t ms = 0;
-    for (size_t i = 0; i < NUNITS; i++) {
-        size_t n = strlen(units[i].name);
-        if (n > best && strncmp(*p, units[i].name, n) == 0) {
-            best = n;
-            ms = units[i].ms;
-        }
-    }
-    *p += best;
-    return ms;
-}
-
-int dlc_config_parse_duration(const char *text, int64_t *ms_out)
-{
-    if (!text || !*text)
-        return -1;
-    if (strcmp(text, "0") == 0) {
-        *ms_out = 0;
-        return 0;
-    }
-    int64_t total = 0;
-    for (const char *p = text; *p;) {
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        int64_t n = 0;
-        for (; isdigit((unsigned char)*p); p++) {
-            if (n > (INT64_MAX - 9) / 10)
-                return -1;
-            n = n * 10 + (*p - '0');
-        }
-        int64_t unit = take_unit(&p);
-        if (!unit || n > (INT64_MAX - total) / unit)
-            return -1;
-        total += n * unit;
-    }
-    *ms_out = total;
-    return 0;
 }

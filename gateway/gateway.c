@@ -210,6 +210,34 @@ static bool is_json_type(const char *ct)
            (n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0);
 }
 
+/* jansson parses recursively and civetweb's threads have small stacks: a
+ * body nested a thousand levels deep would overflow one. Our messages need
+ * a handful of levels, so deeper input is refused before it is parsed. */
+#define MAX_JSON_DEPTH 64
+
+static bool too_deep(const char *s, size_t len)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > MAX_JSON_DEPTH)
+                return true;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return false;
+}
+
 /* Merges the body into msg per the binding; false with rs answered. */
 static bool apply_body(const dlc_http_request *rq, ProtobufCMessage *msg, const char *binding,
                        dlc_arena *arena, bool connect_style, dlc_http_response *rs)
@@ -221,6 +249,10 @@ static bool apply_body(const dlc_http_request *rq, ProtobufCMessage *msg, const 
                               connect_style ? "invalid_argument" : "unsupported_media_type",
                               "message", "the body must be application/json");
         dlc_http_set_json(rs, 415, e);
+        return false;
+    }
+    if (too_deep(rq->body, rq->body_len)) {
+        dlc_error_invalid(rs, "body", "JSON nested too deeply", connect_style);
         return false;
     }
     json_error_t jerr;

@@ -152,3 +152,11 @@ Feature: Gateway errors, limits and request ids
       """
     Then the status is 503
     And the RPC error code is "unavailable"
+
+  Scenario: JSON nested thousands of levels deep is refused, and the gateway lives on
+    Given the v2 API is enabled
+    When I POST "/api/v2/greet" with a JSON body nested 5000 levels deep
+    Then the status is 400
+    And the error is "invalid_argument"
+    When I GET "/api/health"
+    Then the status is 200

@@ -103,3 +103,11 @@ def step_remember_json(context, path, name):
 @when('I remember the response header "{header:Key}" as "{name:Key}"')
 def step_remember_header(context, header, name):
     context.remembered[name] = response(context).header(header)
+
+
+@when('I POST "{path:Path}" with a JSON body nested {depth:d} levels deep')
+def step_post_deep_json(context, path, depth):
+    """Small in bytes, deep in structure: a recursive parser on a small
+    thread stack must never see it."""
+    body = '{"name":' + '{"a":' * depth + '1' + '}' * depth + '}'
+    send(context, "POST", path, body, "application/json")
