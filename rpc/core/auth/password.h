@@ -1,0 +1,54 @@
+/*
+ * dlc_password: argon2id through libsodium (crypto_pwhash_str*), with
+ * bounded concurrency: each hash holds up to 64 MiB (INTERACTIVE), so at
+ * most max_concurrent run at once; the others wait for a slot within their
+ * deadline, which keeps memory bounded under a login flood.
+ *
+ * Strengths (auth.password.hash_strength): interactive (default), moderate,
+ * min (tests only: the library minimum, ~0.04 ms). Passwords are verified
+ * exactly as received (no trimming, no normalisation).
+ *
+ * Timing: verifying against a missing user hashes against a dummy hash of
+ * the same strength, so unknown users and wrong passwords take alike.
+ */
+#ifndef DLC_PASSWORD_H
+#define DLC_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DLC_PASSWORD_HASH_MAX 128 /* ≥ crypto_pwhash_STRBYTES */
+
+typedef enum { DLC_HASH_INTERACTIVE = 0, DLC_HASH_MODERATE, DLC_HASH_MIN } dlc_hash_strength;
+
+typedef enum {
+    DLC_PW_OK = 0,    /* hashed / verified and matching */
+    DLC_PW_MISMATCH,  /* verified: wrong password (or unknown user) */
+    DLC_PW_BUSY,      /* no hashing slot before the deadline */
+    DLC_PW_ERROR,     /* out of memory, malformed stored hash */
+} dlc_pw_rc;
+
+typedef struct dlc_hasher dlc_hasher;
+
+/* "interactive" | "moderate" | "min" → 0, else -1. */
+int dlc_password_parse_strength(const char *text, dlc_hash_strength *out);
+
+/* max_concurrent ≥ 1. Creates the dummy hash. NULL on failure. */
+dlc_hasher *dlc_hasher_new(dlc_hash_strength strength, int max_concurrent);
+void dlc_hasher_free(dlc_hasher *h);
+
+/* Hashes pw (len bytes) into out (NUL-terminated encoded string). deadline_ms
+ * on dlc_clock_mono_ms's clock bounds the wait for a slot. */
+dlc_pw_rc dlc_password_hash(dlc_hasher *h, const char *pw, size_t len, int64_t deadline_ms,
+                            char out[DLC_PASSWORD_HASH_MAX]);
+
+/* Verifies pw against stored; stored NULL (unknown user) verifies against the
+ * dummy hash and answers DLC_PW_MISMATCH after the same work. */
+dlc_pw_rc dlc_password_verify(dlc_hasher *h, const char *stored, const char *pw, size_t len,
+                              int64_t deadline_ms);
+
+/* True when stored was made with other parameters than h's strength. */
+bool dlc_password_needs_rehash(const dlc_hasher *h, const char *stored);
+
+#endif

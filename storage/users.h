@@ -1,0 +1,89 @@
+/*
+ * dlc_users: the users table (migrations/0001_users.sql) and greet_history
+ * (0002). Every function runs registered prepared statements on the
+ * caller's dlc_db within deadline_ms, and returns a dlc_db_rc; "not found"
+ * is not an error (found/changed out-parameters say it).
+ *
+ * Soft delete: deleted users (deleted_at set) are invisible to every lookup
+ * and cannot log in; their username stays taken (unique index on
+ * lower(username) covers deleted rows too).
+ * Strings in dlc_user are owned by it (dlc_user_clear frees them).
+ */
+#ifndef DLC_USERS_H
+#define DLC_USERS_H
+
+#include "storage/db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int64_t id;
+    char *username;
+    char *password_hash;
+    char *description;
+    char *current_goal;
+    bool is_admin;
+    bool allow_password_reset;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+    int64_t last_login_ms; /* 0: never */
+} dlc_user;
+
+void dlc_user_clear(dlc_user *u);
+
+/* The statements of this module, to register on every connection. */
+extern const dlc_db_stmt dlc_users_statements[];
+extern const size_t dlc_users_statement_count;
+
+/* Inserts; *taken = true (and DLC_DB_OK) when the name exists already, in
+ * any case, deleted or not. On success *out is the new row. */
+dlc_db_rc dlc_users_create(dlc_db *db, const char *username, const char *password_hash,
+                           int64_t deadline_ms, dlc_user *out, bool *taken);
+
+/* Case-insensitive lookup of a live user. */
+dlc_db_rc dlc_users_find_by_name(dlc_db *db, const char *username, int64_t deadline_ms,
+                                 dlc_user *out, bool *found);
+dlc_db_rc dlc_users_find_by_id(dlc_db *db, int64_t id, int64_t deadline_ms, dlc_user *out,
+                               bool *found);
+
+/* Sets description and/or current_goal (NULL: leave as is), updated_at. */
+dlc_db_rc dlc_users_update_profile(dlc_db *db, int64_t id, const char *description,
+                                   const char *current_goal, int64_t deadline_ms, dlc_user *out,
+                                   bool *found);
+dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_hash,
+                                 int64_t deadline_ms, bool *found);
+dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms);
+
+/* Admin flags a live user for a password reset. */
+dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, int64_t deadline_ms,
+                                dlc_user *out, bool *found);
+/* One statement: sets the hash and clears the flag only if the live user is
+ * flagged. *done false for unknown, deleted or unflagged users alike. */
+dlc_db_rc dlc_users_complete_reset(dlc_db *db, const char *username, const char *password_hash,
+                                   int64_t deadline_ms, bool *done);
+dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadline_ms,
+                                bool *found);
+
+/* Live users with id > after_id, ordered by id, at most limit (≤ 1000).
+ * *out is a malloc'd array of *n users (free each with dlc_user_clear, then
+ * the array with free). */
+dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
+                         dlc_user **out, size_t *n);
+
+typedef struct {
+    int64_t id;
+    char *message;
+    int64_t created_at_ms;
+} dlc_greeting;
+
+/* context_json: a JSON object as text (e.g. {"name":"ann"}), or NULL for {}. */
+dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
+                            const char *context_json, int64_t deadline_ms);
+/* The user's greetings older than the cursor (before_id 0: from the newest),
+ * newest first, at most limit. Cursor = the last returned id. *out as in
+ * dlc_users_list (free each message, then the array). */
+dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
+                             int64_t deadline_ms, dlc_greeting **out, size_t *n);
+
+#endif
