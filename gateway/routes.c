@@ -20,6 +20,13 @@ const dlc_endpoint dlc_endpoints[] = {
     {"GET", "/api/v1/greet", .rpc = GREET},
     {"GET", "/api/v1/greet/{name}", .rpc = GREET},
     {"POST", "/api/v2/greet", .rpc = GREET_V2, .body = "*"},
+    /* Auth */
+    {"POST", "/api/v1/auth/register", .rpc = "dlc.v1.AuthService/RegisterUser", .body = "*",
+     .status = 201},
+    {"POST", "/api/v1/auth/login", .rpc = "dlc.v1.AuthService/Login", .body = "*"},
+    {"POST", "/api/v1/auth/admin/login", .rpc = "dlc.v1.AuthService/AdminLogin", .body = "*"},
+    {"POST", "/api/v1/auth/password-reset", .rpc = "dlc.v1.AuthService/CompletePasswordReset",
+     .body = "*"},
     /* Every RPC method, without a route of its own */
     {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
 };

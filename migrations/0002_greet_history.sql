@@ -7,6 +7,7 @@ CREATE TABLE greet_history (
     context    jsonb       NOT NULL DEFAULT '{}'::jsonb
 );
 
--- Serves "the caller's greetings, newest first" with keyset pagination.
-CREATE INDEX greet_history_user_created_idx
-    ON greet_history (user_id, created_at DESC, id DESC);
+-- Serves "the caller's greetings, newest first" with keyset pagination on
+-- id (ids are unique and increase with time; created_at is the start of
+-- the inserting transaction and may tie).
+CREATE INDEX greet_history_user_id_idx ON greet_history (user_id, id DESC);

@@ -1,1 +1,388 @@
-/* placeholder */
+/*
+ * dlc_users: prepared statements over users and greet_history. Every query
+ * that returns users selects USER_COLS, and row_to_user reads that order.
+ * Parameters go as text with explicit casts where inference would be narrow.
+ */
+#include "storage/users.h"
+
+#include "common/log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS(col) "(extract(epoch from " col ") * 1000)::bigint"
+
+/* The column order row_to_user expects (enum user_col). */
+#define USER_COLS                                                                                  \
+    "id, username, password_hash, description, current_goal, is_admin, "                           \
+    "allow_password_reset, " MS("created_at") ", " MS("updated_at") ", " MS("last_login")
+
+enum user_col {
+    COL_ID,
+    COL_USERNAME,
+    COL_HASH,
+    COL_DESCRIPTION,
+    COL_GOAL,
+    COL_ADMIN,
+    COL_RESET,
+    COL_CREATED,
+    COL_UPDATED,
+    COL_LAST_LOGIN,
+};
+
+/* The column order rows_to_greetings expects. */
+#define GREETING_COLS "id, message, " MS("created_at")
+
+#define LIVE "deleted_at IS NULL"
+#define BY_NAME "lower(username) = lower($1) AND " LIVE
+#define LIST_MAX 1000
+
+const dlc_db_stmt dlc_users_statements[] = {
+    {"users_create",
+     "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING " USER_COLS, 2},
+    {"users_find_by_name", "SELECT " USER_COLS " FROM users WHERE " BY_NAME, 1},
+    {"users_find_by_id", "SELECT " USER_COLS " FROM users WHERE id = $1::bigint AND " LIVE, 1},
+    {"users_update_profile",
+     "UPDATE users SET description = COALESCE($2::text, description),"
+     " current_goal = COALESCE($3::text, current_goal), updated_at = now()"
+     " WHERE id = $1::bigint AND " LIVE " RETURNING " USER_COLS,
+     3},
+    {"users_set_password",
+     "UPDATE users SET password_hash = $2, updated_at = now()"
+     " WHERE id = $1::bigint AND " LIVE " RETURNING id",
+     2},
+    {"users_touch_login", "UPDATE users SET last_login = now() WHERE id = $1::bigint AND " LIVE, 1},
+    {"users_allow_reset",
+     "UPDATE users SET allow_password_reset = true, updated_at = now()"
+     " WHERE " BY_NAME " RETURNING " USER_COLS,
+     1},
+    {"users_complete_reset",
+     "UPDATE users SET password_hash = $2, allow_password_reset = false, updated_at = now()"
+     " WHERE " BY_NAME " AND allow_password_reset RETURNING id",
+     2},
+    {"users_soft_delete",
+     "UPDATE users SET deleted_at = now(), allow_password_reset = false, updated_at = now()"
+     " WHERE " BY_NAME " RETURNING id",
+     1},
+    {"users_list",
+     "SELECT " USER_COLS " FROM users WHERE id > $1::bigint AND " LIVE " ORDER BY id LIMIT $2::int",
+     2},
+    {"greetings_add",
+     "INSERT INTO greet_history (user_id, message, context)"
+     " VALUES ($1::bigint, $2, COALESCE($3::jsonb, '{}'::jsonb))",
+     3},
+    {"greetings_list",
+     "SELECT " GREETING_COLS " FROM greet_history"
+     " WHERE user_id = $1::bigint AND ($2::bigint = 0 OR id < $2::bigint)"
+     " ORDER BY id DESC LIMIT $3::int",
+     3},
+};
+
+const size_t dlc_users_statement_count =
+    sizeof dlc_users_statements / sizeof dlc_users_statements[0];
+
+/* ---- helpers ------------------------------------------------------------- */
+
+typedef struct {
+    char s[24];
+} num_text;
+
+static num_text i64_text(int64_t v)
+{
+    num_text t;
+    snprintf(t.s, sizeof t.s, "%" PRId64, v);
+    return t;
+}
+
+static int clamp_limit(int limit)
+{
+    return limit < 1 ? 1 : limit > LIST_MAX ? LIST_MAX : limit;
+}
+
+/* Runs stmt; failures are logged with the statement name and the server's
+ * message (dlc_db keeps parameter values out of it), except the SQLSTATE
+ * the caller expects (quiet_state, or NULL). */
+static dlc_db_rc run(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                     int64_t deadline_ms, PGresult **res, char sqlstate[6], const char *quiet_state)
+{
+    char state[6] = "";
+    char err[256] = "";
+    dlc_db_rc rc = dlc_db_exec(db, stmt, nparams, values, deadline_ms, res, state, err, sizeof err);
+    if (sqlstate)
+        memcpy(sqlstate, state, sizeof state);
+    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
+        dlc_log_warn("users query failed", "stmt", stmt, "rc", dlc_db_rc_name(rc), "sqlstate",
+                     state, "error", err);
+    return rc;
+}
+
+static int64_t get_i64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static bool get_bool(const PGresult *res, int row, int col)
+{
+    return PQgetvalue(res, row, col)[0] == 't';
+}
+
+static char *get_str(const PGresult *res, int row, int col)
+{
+    return strdup(PQgetvalue(res, row, col));
+}
+
+/* Fills *u from row (USER_COLS order). false (and *u cleared) on OOM. */
+static bool row_to_user(const PGresult *res, int row, dlc_user *u)
+{
+    *u = (dlc_user){
+        .id = get_i64(res, row, COL_ID),
+        .username = get_str(res, row, COL_USERNAME),
+        .password_hash = get_str(res, row, COL_HASH),
+        .description = get_str(res, row, COL_DESCRIPTION),
+        .current_goal = get_str(res, row, COL_GOAL),
+        .is_admin = get_bool(res, row, COL_ADMIN),
+        .allow_password_reset = get_bool(res, row, COL_RESET),
+        .created_at_ms = get_i64(res, row, COL_CREATED),
+        .updated_at_ms = get_i64(res, row, COL_UPDATED),
+        .last_login_ms = get_i64(res, row, COL_LAST_LOGIN),
+    };
+    if (u->username && u->password_hash && u->description && u->current_goal)
+        return true;
+    dlc_user_clear(u);
+    return false;
+}
+
+/* Runs a statement returning at most one user: *found says whether it did,
+ * and *out (when non-NULL) receives it. Out-of-memory reads as an error. */
+static dlc_db_rc one_user(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                          int64_t deadline_ms, dlc_user *out, bool *found)
+{
+    PGresult *res = NULL;
+    *found = false;
+    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    if (rc == DLC_DB_OK && PQntuples(res) == 1) {
+        *found = true;
+        if (out && !row_to_user(res, 0, out)) {
+            *found = false;
+            rc = DLC_DB_ERROR;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Runs a statement and reports whether it returned (or touched) a row. */
+static dlc_db_rc any_row(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                         int64_t deadline_ms, bool *hit)
+{
+    PGresult *res = NULL;
+    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    if (hit)
+        *hit = rc == DLC_DB_OK && PQntuples(res) == 1;
+    PQclear(res);
+    return rc;
+}
+
+/* ---- users --------------------------------------------------------------- */
+
+void dlc_user_clear(dlc_user *u)
+{
+    if (!u)
+        return;
+    free(u->username);
+    free(u->password_hash);
+    free(u->description);
+    free(u->current_goal);
+    *u = (dlc_user){0};
+}
+
+dlc_db_rc dlc_users_create(dlc_db *db, const char *username, const char *password_hash,
+                           int64_t deadline_ms, dlc_user *out, bool *taken)
+{
+    const char *values[] = {username, password_hash};
+    PGresult *res = NULL;
+    char state[6];
+    *taken = false;
+    dlc_db_rc rc = run(db, "users_create", 2, values, deadline_ms, &res, state, "23505");
+    if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {
+        *taken = true;
+        return DLC_DB_OK;
+    }
+    if (rc == DLC_DB_OK && (PQntuples(res) != 1 || !row_to_user(res, 0, out)))
+        rc = DLC_DB_ERROR;
+    PQclear(res);
+    return rc;
+}
+
+dlc_db_rc dlc_users_find_by_name(dlc_db *db, const char *username, int64_t deadline_ms,
+                                 dlc_user *out, bool *found)
+{
+    const char *values[] = {username};
+    return one_user(db, "users_find_by_name", 1, values, deadline_ms, out, found);
+}
+
+dlc_db_rc dlc_users_find_by_id(dlc_db *db, int64_t id, int64_t deadline_ms, dlc_user *out,
+                               bool *found)
+{
+    num_text idt = i64_text(id);
+    const char *values[] = {idt.s};
+    return one_user(db, "users_find_by_id", 1, values, deadline_ms, out, found);
+}
+
+dlc_db_rc dlc_users_update_profile(dlc_db *db, int64_t id, const char *description,
+                                   const char *current_goal, int64_t deadline_ms, dlc_user *out,
+                                   bool *found)
+{
+    num_text idt = i64_text(id);
+    const char *values[] = {idt.s, description, current_goal};
+    return one_user(db, "users_update_profile", 3, values, deadline_ms, out, found);
+}
+
+dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_hash,
+                                 int64_t deadline_ms, bool *found)
+{
+    num_text idt = i64_text(id);
+    const char *values[] = {idt.s, password_hash};
+    return any_row(db, "users_set_password", 2, values, deadline_ms, found);
+}
+
+dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms)
+{
+    num_text idt = i64_text(id);
+    const char *values[] = {idt.s};
+    return any_row(db, "users_touch_login", 1, values, deadline_ms, NULL);
+}
+
+dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, int64_t deadline_ms,
+                                dlc_user *out, bool *found)
+{
+    const char *values[] = {username};
+    return one_user(db, "users_allow_reset", 1, values, deadline_ms, out, found);
+}
+
+dlc_db_rc dlc_users_complete_reset(dlc_db *db, const char *username, const char *password_hash,
+                                   int64_t deadline_ms, bool *done)
+{
+    const char *values[] = {username, password_hash};
+    return any_row(db, "users_complete_reset", 2, values, deadline_ms, done);
+}
+
+dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadline_ms, bool *found)
+{
+    const char *values[] = {username};
+    return any_row(db, "users_soft_delete", 1, values, deadline_ms, found);
+}
+
+static void free_users(dlc_user *users, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dlc_user_clear(&users[i]);
+    free(users);
+}
+
+/* Fills users from res (USER_COLS rows); false on OOM (users freed). */
+static bool rows_to_users(const PGresult *res, dlc_user *users, size_t rows)
+{
+    for (size_t i = 0; i < rows; i++) {
+        if (!row_to_user(res, (int)i, &users[i])) {
+            free_users(users, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows);
+
+/* Runs a listing statement and turns its rows into a calloc'd array of
+ * elem-sized entries with fill (which frees the array on failure). */
+typedef bool (*fill_rows)(PGresult *res, void *array, size_t rows);
+
+static dlc_db_rc list_rows(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                           int64_t deadline_ms, size_t elem, fill_rows fill, void **out,
+                           size_t *n)
+{
+    PGresult *res = NULL;
+    *out = NULL;
+    *n = 0;
+    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    size_t rows = rc == DLC_DB_OK ? (size_t)PQntuples(res) : 0;
+    void *array = rows ? calloc(rows, elem) : NULL;
+    if (rows && (!array || !fill(res, array, rows))) {
+        array = NULL; /* fill freed it */
+        rc = DLC_DB_ERROR;
+    }
+    PQclear(res);
+    if (array) {
+        *out = array;
+        *n = rows;
+    }
+    return rc;
+}
+
+static bool fill_users(PGresult *res, void *array, size_t rows)
+{
+    return rows_to_users(res, array, rows);
+}
+
+static bool fill_greetings(PGresult *res, void *array, size_t rows)
+{
+    return rows_to_greetings(res, array, rows);
+}
+
+dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
+                         dlc_user **out, size_t *n)
+{
+    num_text after = i64_text(after_id);
+    num_text lim = i64_text(clamp_limit(limit));
+    const char *values[] = {after.s, lim.s};
+    return list_rows(db, "users_list", 2, values, deadline_ms, sizeof **out, fill_users,
+                     (void **)out, n);
+}
+
+/* ---- greetings ----------------------------------------------------------- */
+
+dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
+                            const char *context_json, int64_t deadline_ms)
+{
+    num_text uid = i64_text(user_id);
+    const char *values[] = {uid.s, message, context_json};
+    return any_row(db, "greetings_add", 3, values, deadline_ms, NULL);
+}
+
+static void free_greetings(dlc_greeting *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(g[i].message);
+    free(g);
+}
+
+/* Fills g from res (id, message, created_at_ms); false on OOM (g freed). */
+static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows)
+{
+    for (size_t i = 0; i < rows; i++) {
+        g[i] = (dlc_greeting){
+            .id = get_i64(res, (int)i, 0),
+            .message = get_str(res, (int)i, 1),
+            .created_at_ms = get_i64(res, (int)i, 2),
+        };
+        if (!g[i].message) {
+            free_greetings(g, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
+                             int64_t deadline_ms, dlc_greeting **out, size_t *n)
+{
+    num_text uid = i64_text(user_id);
+    num_text before = i64_text(before_id);
+    num_text lim = i64_text(clamp_limit(limit));
+    const char *values[] = {uid.s, before.s, lim.s};
+    return list_rows(db, "greetings_list", 3, values, deadline_ms, sizeof **out, fill_greetings,
+                     (void **)out, n);
+}

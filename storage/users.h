@@ -8,6 +8,12 @@
  * and cannot log in; their username stays taken (unique index on
  * lower(username) covers deleted rows too).
  * Strings in dlc_user are owned by it (dlc_user_clear frees them).
+ *
+ * Errors: the codes of dlc_db_exec, unchanged (constraint violations such as
+ * a malformed username or an over-long description are DLC_DB_ERROR; failed
+ * queries are logged with the statement name, never parameter values). An
+ * allocation failure while copying a result also reads as DLC_DB_ERROR.
+ * Timestamps are epoch milliseconds.
  */
 #ifndef DLC_USERS_H
 #define DLC_USERS_H
@@ -30,6 +36,7 @@ typedef struct {
     int64_t last_login_ms; /* 0: never */
 } dlc_user;
 
+/* Frees the strings and zeroes *u (NULL and cleared users are fine). */
 void dlc_user_clear(dlc_user *u);
 
 /* The statements of this module, to register on every connection. */
@@ -66,8 +73,9 @@ dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadli
                                 bool *found);
 
 /* Live users with id > after_id, ordered by id, at most limit (≤ 1000).
- * *out is a malloc'd array of *n users (free each with dlc_user_clear, then
- * the array with free). */
+ * limit is clamped to 1..1000. *out is a malloc'd array of *n users (free
+ * each with dlc_user_clear, then the array with free); NULL when *n is 0.
+ * Cursor = the last returned id. */
 dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
                          dlc_user **out, size_t *n);
 
@@ -81,7 +89,10 @@ typedef struct {
 dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
                             const char *context_json, int64_t deadline_ms);
 /* The user's greetings older than the cursor (before_id 0: from the newest),
- * newest first, at most limit. Cursor = the last returned id. *out as in
+ * newest first, at most limit (clamped to 1..1000). Cursor = the last
+ * returned id. "Newest" is id order: ids come from an identity sequence, so
+ * a later insert has a larger id, and id (unlike created_at, which is the
+ * transaction start time) is unique and a stable keyset cursor. *out as in
  * dlc_users_list (free each message, then the array). */
 dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
                              int64_t deadline_ms, dlc_greeting **out, size_t *n);

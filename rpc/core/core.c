@@ -2,17 +2,41 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
+#include "storage/users.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const dlc_db_stmt dlc_core_statements[] = {
+static const dlc_db_stmt SYSTEM_STATEMENTS[] = {
     {DLC_SYSTEM_STMT_HEALTH, "SELECT count(*) FROM schema_migrations", 0},
 };
-const size_t dlc_core_statement_count = sizeof dlc_core_statements / sizeof dlc_core_statements[0];
+static const size_t SYSTEM_STATEMENT_COUNT = sizeof SYSTEM_STATEMENTS / sizeof SYSTEM_STATEMENTS[0];
+
+/* One registry for every connection: each storage module's statements. */
+static int collect_statements(dlc_core *core)
+{
+    static const struct {
+        const dlc_db_stmt *stmts;
+        const size_t *count;
+    } modules[] = {{SYSTEM_STATEMENTS, &SYSTEM_STATEMENT_COUNT},
+                   {dlc_users_statements, &dlc_users_statement_count}};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
+        total += *modules[i].count;
+    core->statements = calloc(total, sizeof *core->statements);
+    if (!core->statements)
+        return -1;
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        memcpy(core->statements + core->n_statements, modules[i].stmts,
+               *modules[i].count * sizeof *core->statements);
+        core->n_statements += *modules[i].count;
+    }
+    return 0;
+}
 
 typedef struct {
     dlc_db *db;
@@ -43,8 +67,15 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
     core->start_wall_ms = dlc_clock_wall_ms();
     core->config_generation = 1;
     core->dispatch = dlc_dispatch_new();
-    if (!core->dispatch || dlc_greet_register(core->dispatch, err, errlen) != 0 ||
-        dlc_system_register(core->dispatch, err, errlen) != 0) {
+    if (!core->dispatch || collect_statements(core) != 0) {
+        snprintf(err, errlen, "out of memory");
+        dlc_core_free(core);
+        return -1;
+    }
+    if (dlc_greet_register(core->dispatch, err, errlen) != 0 ||
+        dlc_system_register(core->dispatch, err, errlen) != 0 ||
+        dlc_auth_service_register(core->dispatch, err, errlen) != 0 ||
+        dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0) {
         dlc_core_free(core);
         return -1;
     }
@@ -55,6 +86,9 @@ void dlc_core_free(dlc_core *core)
 {
     dlc_dispatch_free(core->dispatch);
     core->dispatch = NULL;
+    dlc_auth_free(&core->auth);
+    free(core->statements);
+    core->statements = NULL;
     dlc_config_free(&core->cfg);
 }
 
@@ -66,7 +100,7 @@ static void *worker_init(void *app, int index)
     if (!w)
         return NULL;
     dlc_db_params p = dlc_core_db_params(&core->cfg);
-    w->db = dlc_db_open(&p, dlc_core_statements, dlc_core_statement_count);
+    w->db = dlc_db_open(&p, core->statements, core->n_statements);
     if (!w->db) {
         free(w);
         return NULL;
@@ -95,7 +129,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
         .app = core,
         .worker_init = worker_init,
         .worker_fini = worker_fini,
-        .authorize = NULL, /* no method needs a token yet: all are public */
+        .authorize = dlc_auth_authorize,
     };
     return dlc_server_start(&opts, out, err, errlen);
 }

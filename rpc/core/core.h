@@ -7,6 +7,7 @@
 #define DLC_CORE_H
 
 #include "common/config.h"
+#include "rpc/core/auth/auth.h"
 #include "rpc/runtime/server.h"
 #include "storage/db.h"
 
@@ -18,10 +19,15 @@ typedef struct dlc_core {
     int64_t start_wall_ms;
     uint64_t config_generation;
     dlc_dispatch *dispatch;
+    dlc_auth auth;
+    dlc_db_stmt *statements; /* every module's, registered on each connection */
+    size_t n_statements;
     atomic_bool shutting_down;
 } dlc_core;
 
-/* Copies cfg and builds the method table. 0, or -1 with err filled. */
+/* Copies cfg, builds the method table and the auth state. The signing keys
+ * are loaded separately (dlc_auth_load_keys, needs the database). 0, or -1
+ * with err filled. */
 int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errlen);
 void dlc_core_free(dlc_core *core);
 
@@ -40,8 +46,5 @@ const dlc_config *dlc_core_config(const dlc_call *call);
  * with the request id) and returns the code. */
 dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg);
 
-/* Every prepared statement of the core, registered on each connection. */
-extern const dlc_db_stmt dlc_core_statements[];
-extern const size_t dlc_core_statement_count;
 
 #endif

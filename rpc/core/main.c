@@ -37,24 +37,29 @@ static const char USAGE[] =
     "Environment: DLC_<SECTION>_<KEY> overrides the file (e.g. DLC_DATABASE_HOST);\n"
     "flags override both. With no database configured, libpq's PG* variables apply.\n";
 
-static int run_migrations(const dlc_config *cfg, int64_t wait_ms)
+/* A blocking connection for start-up work, retried for up to wait_ms. */
+static PGconn *connect_database(const dlc_config *cfg, int64_t wait_ms)
 {
     dlc_db_params p = dlc_core_db_params(cfg);
-    p.application_name = "dlc-rpcd migrate";
+    p.application_name = "dlc-rpcd start-up";
     char err[512];
     int64_t until = dlc_clock_mono_ms() + wait_ms;
     PGconn *conn;
     while (!(conn = dlc_db_connect_blocking(&p, err, sizeof err))) {
         dlc_log_warn("database not reachable", "error", err);
         if (dlc_clock_mono_ms() >= until)
-            return -1;
+            return NULL;
         nng_msleep(500);
     }
+    return conn;
+}
+
+static int migrate(PGconn *conn)
+{
+    char err[512];
     dlc_migrate_report rep = {0};
-    int rc = dlc_migrate_run(conn, dlc_migrations_embedded, dlc_migrations_embedded_count, &rep,
-                             err, sizeof err);
-    PQfinish(conn);
-    if (rc != 0) {
+    if (dlc_migrate_run(conn, dlc_migrations_embedded, dlc_migrations_embedded_count, &rep, err,
+                        sizeof err) != 0) {
         dlc_log_error("migrations failed", "error", err);
         return -1;
     }
@@ -63,6 +68,30 @@ static int run_migrations(const dlc_config *cfg, int64_t wait_ms)
     snprintf(skipped, sizeof skipped, "%d", rep.skipped);
     dlc_log_info("migrations done", "applied", applied, "already_applied", skipped);
     return 0;
+}
+
+/* `dlc-rpcd migrate`: one attempt, no waiting. */
+static int migrate_only(const dlc_config *cfg)
+{
+    PGconn *conn = connect_database(cfg, 0);
+    int rc = conn && migrate(conn) == 0 ? 0 : 1;
+    PQfinish(conn);
+    return rc;
+}
+
+/* Before serving: the schema (database.auto_migrate) and the signing keys. */
+static int prepare_database(dlc_core *core)
+{
+    PGconn *conn = connect_database(&core->cfg, STARTUP_DB_WAIT_MS);
+    char err[512] = "database not reachable";
+    int rc = conn && (!core->cfg.database.auto_migrate || migrate(conn) == 0) &&
+                     dlc_auth_load_keys(&core->auth, &core->cfg, conn, err, sizeof err) == 0
+                 ? 0
+                 : -1;
+    if (rc != 0)
+        dlc_log_error("cannot prepare the database", "error", err);
+    PQfinish(conn);
+    return rc;
 }
 
 /* Blocks the signals we handle in every thread; main waits for them. */
@@ -81,9 +110,17 @@ static int serve(const dlc_config *cfg, sigset_t *sigs)
     dlc_core core;
     dlc_server *server = NULL;
     char err[512];
-    if (dlc_core_init(&core, cfg, err, sizeof err) != 0 ||
-        dlc_core_serve(&core, &server, err, sizeof err) != 0) {
+    if (dlc_core_init(&core, cfg, err, sizeof err) != 0) {
         dlc_log_error("cannot start", "error", err);
+        return 1;
+    }
+    if (prepare_database(&core) != 0) {
+        dlc_core_free(&core);
+        return 1;
+    }
+    if (dlc_core_serve(&core, &server, err, sizeof err) != 0) {
+        dlc_log_error("cannot start", "error", err);
+        dlc_core_free(&core);
         return 1;
     }
     for (size_t i = 0; i < cfg->rpc.listen.count; i++)
@@ -115,12 +152,7 @@ int main(int argc, char **argv)
     if (rc < 0) {
         sigset_t sigs;
         block_signals(&sigs);
-        if (sub)
-            rc = run_migrations(&cfg, 0) == 0 ? 0 : 1;
-        else if (cfg.database.auto_migrate && run_migrations(&cfg, STARTUP_DB_WAIT_MS) != 0)
-            rc = 1;
-        else
-            rc = serve(&cfg, &sigs);
+        rc = sub ? migrate_only(&cfg) : serve(&cfg, &sigs);
     }
     dlc_config_free(&cfg);
     return rc;

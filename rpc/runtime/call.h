@@ -21,6 +21,7 @@ typedef struct dlc_call {
     const Dlc__Rpc__V1__Request *request;
     void *app;              /* the server's application state (the core) */
     void *worker;           /* this worker's state (e.g. its DB connection) */
+    const void *principal;  /* who calls, set by the authorize hook (or NULL) */
     dlc_arena *arena;
     dlc_status status;
     dlc_md response_md[DLC_CALL_MAX_MD];

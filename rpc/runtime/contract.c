@@ -1,11 +1,13 @@
 #include "rpc/runtime/contract.h"
 
+#include "dlc/v1/auth.pb-c.h"
 #include "dlc/v1/greet.pb-c.h"
 #include "dlc/v1/system.pb-c.h"
 
 #include <string.h>
 
 const ProtobufCServiceDescriptor *const dlc_contract_services[] = {
+    &dlc__v1__auth_service__descriptor,
     &dlc__v1__greet_service__descriptor,
     &dlc__v1__system_service__descriptor,
 };

@@ -1,1 +1,535 @@
-int main(void) { return 0; }
+/*
+ * dlc_users against a real PostgreSQL (the one the PG* environment names):
+ * lookups, case-insensitive names, profile updates, password resets, soft
+ * delete, pagination, greetings, and the races that the unique index and the
+ * single-statement reset must win. Each test gets a fresh migrated database.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka.h needs the four above first. */
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "storage/db.h"
+#include "storage/migrate.h"
+#include "storage/users.h"
+#include "support/testdb.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define THREADS 8
+
+typedef struct {
+    char name[64];
+    PGconn *conn;
+    dlc_db *db;
+} fixture;
+
+static dlc_db *open_db(const char *name)
+{
+    dlc_db_params p = dlc_testdb_params(name, 5000);
+    return dlc_db_open(&p, dlc_users_statements, dlc_users_statement_count);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || dlc_testdb_create(f->name, sizeof f->name) != 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    f->conn = dlc_testdb_connect(f->name);
+    if (!f->conn)
+        return -1;
+    dlc_migrate_report rep;
+    char err[256] = "";
+    if (dlc_migrate_run(f->conn, dlc_migrations_embedded, dlc_migrations_embedded_count, &rep, err,
+                        sizeof err) != 0) {
+        print_message("migrate: %s\n", err);
+        return -1;
+    }
+    f->db = open_db(f->name);
+    return f->db ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    dlc_db_close(f->db);
+    PQfinish(f->conn);
+    int rc = dlc_testdb_drop(f->name);
+    free(f);
+    return rc;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int64_t deadline(void)
+{
+    return dlc_clock_mono_ms() + 5000;
+}
+
+/* Creates a user that must not exist yet; returns its id. */
+static int64_t make_user(dlc_db *db, const char *name, const char *hash)
+{
+    dlc_user u = {0};
+    bool taken = true;
+    assert_int_equal(dlc_users_create(db, name, hash, deadline(), &u, &taken), DLC_DB_OK);
+    assert_false(taken);
+    int64_t id = u.id;
+    dlc_user_clear(&u);
+    return id;
+}
+
+/* The stored hash of a live user ("" when not found). */
+static void stored_hash(dlc_db *db, const char *name, char *buf, size_t len)
+{
+    dlc_user u = {0};
+    bool found = false;
+    assert_int_equal(dlc_users_find_by_name(db, name, deadline(), &u, &found), DLC_DB_OK);
+    snprintf(buf, len, "%s", found ? u.password_hash : "");
+    dlc_user_clear(&u);
+}
+
+static bool reset(dlc_db *db, const char *name, const char *hash)
+{
+    bool done = true;
+    assert_int_equal(dlc_users_complete_reset(db, name, hash, deadline(), &done), DLC_DB_OK);
+    return done;
+}
+
+static bool flag(dlc_db *db, const char *name)
+{
+    dlc_user u = {0};
+    bool found = false;
+    assert_int_equal(dlc_users_allow_reset(db, name, deadline(), &u, &found), DLC_DB_OK);
+    if (found)
+        assert_true(u.allow_password_reset);
+    dlc_user_clear(&u);
+    return found;
+}
+
+/* ---- users --------------------------------------------------------------- */
+
+static void create_then_find_by_name_and_id(void **state)
+{
+    fixture *f = *state;
+    dlc_user u = {0}, by_name = {0}, by_id = {0};
+    bool taken = true, found = false;
+    int64_t now = dlc_clock_wall_ms();
+    assert_int_equal(dlc_users_create(f->db, "Ann", "h1", deadline(), &u, &taken), DLC_DB_OK);
+    assert_false(taken);
+    assert_true(u.id > 0);
+    assert_string_equal(u.username, "Ann");
+    assert_string_equal(u.password_hash, "h1");
+    assert_string_equal(u.description, "");
+    assert_string_equal(u.current_goal, "");
+    assert_false(u.is_admin);
+    assert_false(u.allow_password_reset);
+    assert_true(llabs(u.created_at_ms - now) < 60000);
+    assert_int_equal(u.updated_at_ms, u.created_at_ms);
+    assert_int_equal(u.last_login_ms, 0);
+
+    assert_int_equal(dlc_users_find_by_name(f->db, "aNN", deadline(), &by_name, &found), DLC_DB_OK);
+    assert_true(found);
+    assert_int_equal(by_name.id, u.id);
+    assert_string_equal(by_name.username, "Ann");
+    assert_int_equal(by_name.created_at_ms, u.created_at_ms);
+
+    assert_int_equal(dlc_users_find_by_id(f->db, u.id, deadline(), &by_id, &found), DLC_DB_OK);
+    assert_true(found);
+    assert_string_equal(by_id.username, "Ann");
+
+    dlc_user none = {0};
+    assert_int_equal(dlc_users_find_by_name(f->db, "bob", deadline(), &none, &found), DLC_DB_OK);
+    assert_false(found);
+    assert_int_equal(dlc_users_find_by_id(f->db, u.id + 1, deadline(), &none, &found), DLC_DB_OK);
+    assert_false(found);
+    assert_null(none.username);
+
+    dlc_user_clear(&u);
+    dlc_user_clear(&by_name);
+    dlc_user_clear(&by_id);
+    assert_null(u.username);
+    assert_int_equal(u.id, 0);
+}
+
+static void duplicate_name_is_taken_in_any_case(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "ann", "h1");
+    const char *again[] = {"ann", "ANN", "aNn"};
+    for (size_t i = 0; i < 3; i++) {
+        dlc_user u = {0};
+        bool taken = false;
+        assert_int_equal(dlc_users_create(f->db, again[i], "h2", deadline(), &u, &taken),
+                         DLC_DB_OK);
+        assert_true(taken);
+        assert_null(u.username);
+    }
+    char hash[32];
+    stored_hash(f->db, "ann", hash, sizeof hash);
+    assert_string_equal(hash, "h1");
+}
+
+static void bad_username_is_an_error(void **state)
+{
+    fixture *f = *state;
+    dlc_user u = {0};
+    bool taken = true;
+    assert_int_equal(dlc_users_create(f->db, "a b", "h", deadline(), &u, &taken), DLC_DB_ERROR);
+    assert_false(taken);
+    assert_null(u.username);
+}
+
+static void profile_update_changes_only_given_fields(void **state)
+{
+    fixture *f = *state;
+    int64_t id = make_user(f->db, "ann", "h1");
+    dlc_user u = {0};
+    bool found = false;
+    assert_int_equal(dlc_users_update_profile(f->db, id, "likes tea", NULL, deadline(), &u, &found),
+                     DLC_DB_OK);
+    assert_true(found);
+    assert_string_equal(u.description, "likes tea");
+    assert_string_equal(u.current_goal, "");
+    int64_t first_update = u.updated_at_ms;
+    assert_true(first_update >= u.created_at_ms);
+    dlc_user_clear(&u);
+
+    assert_int_equal(dlc_users_update_profile(f->db, id, NULL, "run 5k", deadline(), &u, &found),
+                     DLC_DB_OK);
+    assert_true(found);
+    assert_string_equal(u.description, "likes tea");
+    assert_string_equal(u.current_goal, "run 5k");
+    assert_string_equal(u.password_hash, "h1");
+    assert_true(u.updated_at_ms >= first_update);
+    dlc_user_clear(&u);
+
+    assert_int_equal(dlc_users_update_profile(f->db, id, "", NULL, deadline(), &u, &found),
+                     DLC_DB_OK);
+    assert_string_equal(u.description, "");
+    assert_string_equal(u.current_goal, "run 5k");
+    dlc_user_clear(&u);
+
+    assert_int_equal(dlc_users_update_profile(f->db, id + 1, "x", "y", deadline(), &u, &found),
+                     DLC_DB_OK);
+    assert_false(found);
+    assert_null(u.username);
+}
+
+static void set_password_and_touch_login(void **state)
+{
+    fixture *f = *state;
+    int64_t id = make_user(f->db, "ann", "h1");
+    bool found = false;
+    assert_int_equal(dlc_users_set_password(f->db, id, "h2", deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    char hash[32];
+    stored_hash(f->db, "ann", hash, sizeof hash);
+    assert_string_equal(hash, "h2");
+    assert_int_equal(dlc_users_set_password(f->db, id + 1, "h3", deadline(), &found), DLC_DB_OK);
+    assert_false(found);
+
+    int64_t now = dlc_clock_wall_ms();
+    assert_int_equal(dlc_users_touch_login(f->db, id, deadline()), DLC_DB_OK);
+    dlc_user u = {0};
+    assert_int_equal(dlc_users_find_by_id(f->db, id, deadline(), &u, &found), DLC_DB_OK);
+    assert_true(found);
+    assert_true(u.last_login_ms > 0);
+    assert_true(llabs(u.last_login_ms - now) < 60000);
+    dlc_user_clear(&u);
+}
+
+static void reset_completes_once(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "Ann", "h1");
+    assert_true(flag(f->db, "ANN"));
+    assert_true(reset(f->db, "ann", "h2"));
+    dlc_user u = {0};
+    bool found = false;
+    assert_int_equal(dlc_users_find_by_name(f->db, "ann", deadline(), &u, &found), DLC_DB_OK);
+    assert_string_equal(u.password_hash, "h2");
+    assert_false(u.allow_password_reset);
+    dlc_user_clear(&u);
+
+    assert_false(reset(f->db, "ann", "h3"));
+    char hash[32];
+    stored_hash(f->db, "ann", hash, sizeof hash);
+    assert_string_equal(hash, "h2");
+}
+
+static void reset_refused_for_unflagged_unknown_and_deleted(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "ann", "h1");
+    make_user(f->db, "bob", "b1");
+    assert_false(reset(f->db, "ann", "h2"));
+    assert_false(reset(f->db, "nobody", "h2"));
+    assert_false(flag(f->db, "nobody"));
+
+    assert_true(flag(f->db, "bob"));
+    bool found = false;
+    assert_int_equal(dlc_users_soft_delete(f->db, "bob", deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    assert_false(reset(f->db, "bob", "b2"));
+    assert_false(flag(f->db, "bob"));
+
+    char hash[32];
+    stored_hash(f->db, "ann", hash, sizeof hash);
+    assert_string_equal(hash, "h1");
+    PGresult *res = PQexec(f->conn, "SELECT password_hash FROM users WHERE username = 'bob'");
+    assert_int_equal(PQntuples(res), 1);
+    assert_string_equal(PQgetvalue(res, 0, 0), "b1");
+    PQclear(res);
+}
+
+static void soft_delete_hides_user_and_keeps_name(void **state)
+{
+    fixture *f = *state;
+    int64_t id = make_user(f->db, "ann", "h1");
+    bool found = false;
+    assert_int_equal(dlc_users_soft_delete(f->db, "ANN", deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    assert_int_equal(dlc_users_soft_delete(f->db, "ann", deadline(), &found), DLC_DB_OK);
+    assert_false(found);
+
+    dlc_user u = {0};
+    assert_int_equal(dlc_users_find_by_name(f->db, "ann", deadline(), &u, &found), DLC_DB_OK);
+    assert_false(found);
+    assert_int_equal(dlc_users_find_by_id(f->db, id, deadline(), &u, &found), DLC_DB_OK);
+    assert_false(found);
+    assert_int_equal(dlc_users_update_profile(f->db, id, "x", NULL, deadline(), &u, &found),
+                     DLC_DB_OK);
+    assert_false(found);
+    assert_int_equal(dlc_users_set_password(f->db, id, "h2", deadline(), &found), DLC_DB_OK);
+    assert_false(found);
+    assert_false(flag(f->db, "ann"));
+    assert_null(u.username);
+
+    dlc_user *list = NULL;
+    size_t n = 1;
+    assert_int_equal(dlc_users_list(f->db, 0, 100, deadline(), &list, &n), DLC_DB_OK);
+    assert_int_equal(n, 0);
+    assert_null(list);
+
+    bool taken = false;
+    assert_int_equal(dlc_users_create(f->db, "Ann", "h3", deadline(), &u, &taken), DLC_DB_OK);
+    assert_true(taken);
+}
+
+static void list_pages_by_id(void **state)
+{
+    fixture *f = *state;
+    int64_t ids[25];
+    char name[16];
+    for (int i = 0; i < 25; i++) {
+        snprintf(name, sizeof name, "user%02d", i);
+        ids[i] = make_user(f->db, name, "h");
+    }
+    bool found = false;
+    assert_int_equal(dlc_users_soft_delete(f->db, "user03", deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    make_user(f->db, "user25", "h"); /* 25 live again */
+
+    const size_t want[] = {10, 10, 5, 0};
+    int64_t after = 0;
+    int seen = 0;
+    for (size_t page = 0; page < 4; page++) {
+        dlc_user *users = NULL;
+        size_t n = 0;
+        assert_int_equal(dlc_users_list(f->db, after, 10, deadline(), &users, &n), DLC_DB_OK);
+        assert_int_equal(n, want[page]);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(users[i].id > after);
+            assert_string_not_equal(users[i].username, "user03");
+            after = users[i].id;
+            dlc_user_clear(&users[i]);
+            seen++;
+        }
+        free(users);
+    }
+    assert_int_equal(seen, 25);
+    assert_true(after > ids[24]);
+
+    /* The limit is clamped: 0 still returns one user. */
+    dlc_user *users = NULL;
+    size_t n = 0;
+    assert_int_equal(dlc_users_list(f->db, 0, 0, deadline(), &users, &n), DLC_DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(users[0].id, ids[0]);
+    dlc_user_clear(&users[0]);
+    free(users);
+}
+
+/* ---- greetings ----------------------------------------------------------- */
+
+static void greetings_newest_first_with_cursor(void **state)
+{
+    fixture *f = *state;
+    int64_t ann = make_user(f->db, "ann", "h");
+    int64_t bob = make_user(f->db, "bob", "h");
+    char msg[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(msg, sizeof msg, "hello %d", i);
+        assert_int_equal(
+            dlc_greetings_add(f->db, ann, msg, i == 0 ? "{\"name\":\"ann\"}" : NULL, deadline()),
+            DLC_DB_OK);
+    }
+    assert_int_equal(dlc_greetings_add(f->db, bob, "hi bob", NULL, deadline()), DLC_DB_OK);
+    assert_int_equal(dlc_greetings_add(f->db, ann, "x", "not json", deadline()), DLC_DB_ERROR);
+
+    const size_t want[] = {2, 2, 1, 0};
+    int64_t before = 0;
+    int next = 4;
+    for (size_t page = 0; page < 4; page++) {
+        dlc_greeting *g = NULL;
+        size_t n = 0;
+        assert_int_equal(dlc_greetings_list(f->db, ann, before, 2, deadline(), &g, &n), DLC_DB_OK);
+        assert_int_equal(n, want[page]);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(msg, sizeof msg, "hello %d", next--);
+            assert_string_equal(g[i].message, msg);
+            assert_true(g[i].created_at_ms > 0);
+            if (before)
+                assert_true(g[i].id < before);
+            before = g[i].id;
+            free(g[i].message);
+        }
+        free(g);
+    }
+    assert_int_equal(next, -1);
+
+    PGresult *res = PQexec(f->conn, "SELECT count(*) FROM greet_history"
+                                    " WHERE context = '{\"name\":\"ann\"}'::jsonb"
+                                    " UNION ALL SELECT count(*) FROM greet_history"
+                                    " WHERE context = '{}'::jsonb");
+    assert_int_equal(PQntuples(res), 2);
+    assert_string_equal(PQgetvalue(res, 0, 0), "1");
+    assert_string_equal(PQgetvalue(res, 1, 0), "5");
+    PQclear(res);
+}
+
+/* ---- races --------------------------------------------------------------- */
+
+typedef struct {
+    const char *dbname;
+    pthread_barrier_t *start;
+    char hash[16];
+    dlc_db_rc rc;
+    bool taken; /* create: the name was taken */
+    bool done;  /* reset: this thread's hash won */
+} racer;
+
+static dlc_db *racer_open(racer *r)
+{
+    dlc_db *db = open_db(r->dbname);
+    if (db)
+        dlc_db_ping(db, deadline(), NULL, 0); /* connect before the start line */
+    pthread_barrier_wait(r->start);
+    return db;
+}
+
+static void *race_create(void *arg)
+{
+    racer *r = arg;
+    dlc_db *db = racer_open(r);
+    dlc_user u = {0};
+    r->rc = db ? dlc_users_create(db, "Racer", r->hash, deadline(), &u, &r->taken) : DLC_DB_ERROR;
+    dlc_user_clear(&u);
+    dlc_db_close(db);
+    return NULL;
+}
+
+static void *race_reset(void *arg)
+{
+    racer *r = arg;
+    dlc_db *db = racer_open(r);
+    r->rc =
+        db ? dlc_users_complete_reset(db, "racer", r->hash, deadline(), &r->done) : DLC_DB_ERROR;
+    dlc_db_close(db);
+    return NULL;
+}
+
+static void run_racers(fixture *f, void *(*fn)(void *), racer *r)
+{
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, THREADS);
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (racer){.dbname = f->name, .start = &start, .rc = DLC_DB_ERROR};
+        snprintf(r[i].hash, sizeof r[i].hash, "hash%d", i);
+        assert_int_equal(pthread_create(&t[i], NULL, fn, &r[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+}
+
+static void concurrent_create_one_wins(void **state)
+{
+    fixture *f = *state;
+    racer r[THREADS];
+    run_racers(f, race_create, r);
+    int won = -1, taken = 0;
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(r[i].rc, DLC_DB_OK);
+        if (r[i].taken)
+            taken++;
+        else
+            won = i;
+    }
+    assert_int_equal(taken, THREADS - 1);
+    assert_true(won >= 0);
+    char hash[32];
+    stored_hash(f->db, "RACER", hash, sizeof hash);
+    assert_string_equal(hash, r[won].hash);
+}
+
+static void concurrent_reset_one_wins(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "Racer", "old");
+    assert_true(flag(f->db, "racer"));
+    racer r[THREADS];
+    run_racers(f, race_reset, r);
+    int won = -1, done = 0;
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(r[i].rc, DLC_DB_OK);
+        if (r[i].done) {
+            done++;
+            won = i;
+        }
+    }
+    assert_int_equal(done, 1);
+    char hash[32];
+    stored_hash(f->db, "racer", hash, sizeof hash);
+    assert_string_equal(hash, r[won].hash);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(create_then_find_by_name_and_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_name_is_taken_in_any_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_username_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(profile_update_changes_only_given_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_password_and_touch_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(reset_completes_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(reset_refused_for_unflagged_unknown_and_deleted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(soft_delete_hides_user_and_keeps_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(list_pages_by_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(greetings_newest_first_with_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_create_one_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_reset_one_wins, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

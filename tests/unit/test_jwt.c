@@ -1,1 +1,600 @@
-int main(void) { return 0; }
+/* dlc_jwt: sign/verify round trip, every rejection path, keyring rotation,
+ * validation and concurrent readers during republishing. */
+/* cmocka needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "rpc/core/auth/jwt.h"
+
+#include <jwt.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOW INT64_C(1700000000000)
+#define TTL_MS INT64_C(3600000)
+#define LEEWAY_MS INT64_C(30000)
+#define NOW_S (NOW / 1000)
+
+static const dlc_jwt_opts OPTS = {
+    .issuer = "dlc-test", .audience = "dlc-api", .ttl_ms = TTL_MS, .leeway_ms = LEEWAY_MS};
+
+static dlc_jwt_key make_key(const char *kid, unsigned char fill, size_t len, bool primary)
+{
+    dlc_jwt_key k = {.secret_len = len, .primary = primary, .created_at_ms = NOW};
+    snprintf(k.kid, sizeof k.kid, "%s", kid);
+    memset(k.secret, fill, len);
+    return k;
+}
+
+static dlc_keyring *ring_of(const dlc_jwt_key *keys, size_t n)
+{
+    dlc_keyring *k = dlc_keyring_new();
+    assert_non_null(k);
+    assert_int_equal(dlc_keyring_set(k, keys, n), 0);
+    return k;
+}
+
+/* Default state: a keyring whose only key is k1 (primary, secret 0x11 * 32). */
+static int setup(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    *state = ring_of(&k1, 1);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    dlc_keyring_free(*state);
+    return 0;
+}
+
+static const dlc_claims USER = {.sub = "42", .username = "alice", .is_admin = false};
+
+static char *sign_at(const dlc_keyring *k, int64_t now_ms)
+{
+    char *token = NULL;
+    assert_int_equal(dlc_jwt_sign(k, &OPTS, &USER, now_ms, &token, NULL), DLC_JWT_OK);
+    assert_non_null(token);
+    return token;
+}
+
+static dlc_jwt_rc verify_at(const dlc_keyring *k, const char *token, int64_t now_ms)
+{
+    dlc_claims out;
+    return dlc_jwt_verify(k, &OPTS, token, now_ms, &out);
+}
+
+/* Verifies and frees token; returns the rc. */
+static dlc_jwt_rc verify_free(const dlc_keyring *k, char *token, int64_t now_ms)
+{
+    dlc_jwt_rc rc = verify_at(k, token, now_ms);
+    free(token);
+    return rc;
+}
+
+/* printf into a malloc'd string (asprintf needs _GNU_SOURCE). */
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    va_start(ap, f);
+    vsnprintf(s, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return s;
+}
+
+/* Claims JSON valid at NOW for OPTS, with the times and aud given. */
+static char *claims_json(int64_t iat, int64_t nbf, int64_t exp, const char *aud_json)
+{
+    return fmt("{\"sub\":\"42\",\"username\":\"alice\",\"is_admin\":false,"
+               "\"iss\":\"dlc-test\",\"aud\":%s,\"iat\":%lld,\"nbf\":%lld,"
+               "\"exp\":%lld,\"jti\":\"abc\"}",
+               aud_json, (long long)iat, (long long)nbf, (long long)exp);
+}
+
+static char *default_claims(void)
+{
+    return claims_json(NOW_S, NOW_S, NOW_S + 3600, "\"dlc-api\"");
+}
+
+/* A token signed by libjwt directly: any alg, any key, optional kid. */
+static char *libjwt_token(jwt_alg_t alg, const dlc_jwt_key *key, const char *kid, char *claims)
+{
+    jwt_t *jwt = NULL;
+    assert_int_equal(jwt_new(&jwt), 0);
+    assert_int_equal(jwt_set_alg(jwt, alg, key->secret, (int)key->secret_len), 0);
+    if (kid)
+        assert_int_equal(jwt_add_header(jwt, "kid", kid), 0);
+    assert_int_equal(jwt_add_grants_json(jwt, claims), 0);
+    char *token = jwt_encode_str(jwt);
+    assert_non_null(token);
+    jwt_free(jwt);
+    free(claims);
+    return token;
+}
+
+static char *b64url(const char *s)
+{
+    size_t cap = sodium_base64_ENCODED_LEN(strlen(s), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = malloc(cap);
+    assert_non_null(out);
+    sodium_bin2base64(out, cap, (const unsigned char *)s, strlen(s),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+/* header.payload.sig from raw JSON texts. */
+static char *craft(const char *header_json, const char *sig)
+{
+    char *claims = default_claims();
+    char *h = b64url(header_json), *p = b64url(claims);
+    char *token = fmt("%s.%s.%s", h, p, sig);
+    free(h);
+    free(p);
+    free(claims);
+    return token;
+}
+
+/* Flips one base64url character in the middle of part (0, 1 or 2). */
+static void flip_in_part(char *token, int part)
+{
+    char *start = token;
+    for (int i = 0; i < part; i++)
+        start = strchr(start, '.') + 1;
+    char *end = strchr(start, '.');
+    size_t len = end ? (size_t)(end - start) : strlen(start);
+    char *c = start + len / 2;
+    *c = *c == 'A' ? 'B' : 'A';
+}
+
+static char *header_kid(const char *token, const dlc_jwt_key *key)
+{
+    jwt_t *jwt = NULL;
+    assert_int_equal(jwt_decode(&jwt, token, key->secret, (int)key->secret_len), 0);
+    char *kid = strdup(jwt_get_header(jwt, "kid"));
+    jwt_free(jwt);
+    return kid;
+}
+
+/* ---- round trip ------------------------------------------------------- */
+
+static void test_round_trip(void **state)
+{
+    dlc_claims in = {.sub = "admin", .username = "root", .is_admin = true}, issued, out;
+    char *token = NULL;
+    assert_int_equal(dlc_jwt_sign(*state, &OPTS, &in, NOW + 999, &token, &issued), DLC_JWT_OK);
+    assert_int_equal(issued.iat, NOW_S);
+    assert_int_equal(issued.nbf, NOW_S);
+    assert_int_equal(issued.exp, NOW_S + 3600);
+    assert_int_equal(strlen(issued.jti), 32);
+
+    assert_int_equal(dlc_jwt_verify(*state, &OPTS, token, NOW + 1000, &out), DLC_JWT_OK);
+    assert_string_equal(out.sub, "admin");
+    assert_string_equal(out.username, "root");
+    assert_true(out.is_admin);
+    assert_int_equal(out.iat, issued.iat);
+    assert_int_equal(out.nbf, issued.nbf);
+    assert_int_equal(out.exp, issued.exp);
+    assert_string_equal(out.jti, issued.jti);
+
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *kid = header_kid(token, &k1);
+    assert_string_equal(kid, "k1");
+    free(kid);
+    free(token);
+}
+
+static void test_jti_unique(void **state)
+{
+    dlc_claims a, b;
+    char *t1 = NULL, *t2 = NULL;
+    assert_int_equal(dlc_jwt_sign(*state, &OPTS, &USER, NOW, &t1, &a), DLC_JWT_OK);
+    assert_int_equal(dlc_jwt_sign(*state, &OPTS, &USER, NOW, &t2, &b), DLC_JWT_OK);
+    assert_string_not_equal(a.jti, b.jti);
+    free(t1);
+    free(t2);
+}
+
+static void test_audience_array(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *claims = claims_json(NOW_S, NOW_S, NOW_S + 60, "[\"other\",\"dlc-api\"]");
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_OK);
+
+    claims = claims_json(NOW_S, NOW_S, NOW_S + 60, "[\"other\"]");
+    token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_AUDIENCE);
+}
+
+/* ---- algorithm and key selection -------------------------------------- */
+
+static void test_alg_none(void **state)
+{
+    char *token = craft("{\"alg\":\"none\",\"kid\":\"k1\"}", "");
+    assert_non_null(strstr(token, "eyJhbGciOiJub25lIiwia2lkIjoiazEifQ."));
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_ALG);
+}
+
+static void test_alg_hs512_same_key(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *token = libjwt_token(JWT_ALG_HS512, &k1, "k1", default_claims());
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_ALG);
+}
+
+static void test_alg_rs256(void **state)
+{
+    char *token = craft("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}", "c2ln");
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_ALG);
+}
+
+static void test_alg_duplicate_header_key(void **state)
+{
+    char *token = craft("{\"alg\":\"HS256\",\"alg\":\"none\",\"kid\":\"k1\"}", "");
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+}
+
+static void test_unknown_kid(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k9", default_claims());
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_UNKNOWN_KID);
+}
+
+static void test_missing_kid(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, NULL, default_claims());
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_UNKNOWN_KID);
+}
+
+static void test_expired_key(void **state)
+{
+    (void)state;
+    dlc_jwt_key keys[] = {make_key("old", 0x22, 32, false), make_key("k1", 0x11, 32, true)};
+    keys[0].expires_at_ms = NOW - 1;
+    dlc_keyring *k = ring_of(keys, 2);
+    char *token = libjwt_token(JWT_ALG_HS256, &keys[0], "old", default_claims());
+    assert_int_equal(verify_free(k, token, NOW), DLC_JWT_UNKNOWN_KID);
+
+    /* A primary that expires after signing: its tokens die with it. */
+    keys[0].expires_at_ms = 0;
+    keys[1].expires_at_ms = NOW + 1000;
+    assert_int_equal(dlc_keyring_set(k, keys, 2), 0);
+    token = sign_at(k, NOW);
+    assert_int_equal(verify_at(k, token, NOW + 999), DLC_JWT_OK);
+    assert_int_equal(verify_free(k, token, NOW + 1000), DLC_JWT_UNKNOWN_KID);
+    char *none = NULL;
+    assert_int_equal(dlc_jwt_sign(k, &OPTS, &USER, NOW + 1000, &none, NULL), DLC_JWT_NO_KEY);
+    assert_null(none);
+    dlc_keyring_free(k);
+}
+
+static void test_other_secret_same_kid(void **state)
+{
+    dlc_jwt_key forged = make_key("k1", 0x99, 32, true);
+    char *token = libjwt_token(JWT_ALG_HS256, &forged, "k1", default_claims());
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
+}
+
+/* ---- time claims ------------------------------------------------------ */
+
+static void test_expired(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    int64_t exp_ms = NOW + TTL_MS;
+    assert_int_equal(verify_at(*state, token, exp_ms + LEEWAY_MS - 1), DLC_JWT_OK);
+    assert_int_equal(verify_at(*state, token, exp_ms + LEEWAY_MS), DLC_JWT_EXPIRED);
+    free(token);
+}
+
+static void test_not_yet_valid(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    assert_int_equal(verify_at(*state, token, NOW - LEEWAY_MS), DLC_JWT_OK);
+    assert_int_equal(verify_at(*state, token, NOW - LEEWAY_MS - 1), DLC_JWT_NOT_YET_VALID);
+    free(token);
+}
+
+static void test_iat_in_future(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *claims = claims_json(NOW_S + 60, NOW_S - 60, NOW_S + 3600, "\"dlc-api\"");
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_NOT_YET_VALID);
+}
+
+static void test_missing_exp(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *claims = strdup("{\"sub\":\"42\",\"username\":\"a\",\"is_admin\":false,"
+                          "\"iss\":\"dlc-test\",\"aud\":\"dlc-api\",\"iat\":1,\"nbf\":1,"
+                          "\"jti\":\"x\"}");
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_EXPIRED);
+}
+
+/* ---- iss / aud / sub -------------------------------------------------- */
+
+static void test_wrong_issuer(void **state)
+{
+    dlc_jwt_opts o = OPTS;
+    o.issuer = "someone-else";
+    char *token = sign_at(*state, NOW);
+    dlc_claims out;
+    assert_int_equal(dlc_jwt_verify(*state, &o, token, NOW, &out), DLC_JWT_BAD_ISSUER);
+    free(token);
+}
+
+static void test_wrong_audience(void **state)
+{
+    dlc_jwt_opts o = OPTS;
+    o.audience = "dlc-api-x";
+    char *token = sign_at(*state, NOW);
+    dlc_claims out;
+    assert_int_equal(dlc_jwt_verify(*state, &o, token, NOW, &out), DLC_JWT_BAD_AUDIENCE);
+    free(token);
+}
+
+static void test_empty_sub(void **state)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *claims = strdup("{\"sub\":\"\",\"username\":\"a\",\"is_admin\":false,"
+                          "\"iss\":\"dlc-test\",\"aud\":\"dlc-api\",\"iat\":1,\"nbf\":1,"
+                          "\"exp\":99999999999,\"jti\":\"x\"}");
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+
+    dlc_claims in = {.sub = "", .username = "a"};
+    char *none = NULL;
+    assert_int_equal(dlc_jwt_sign(*state, &OPTS, &in, NOW, &none, NULL), DLC_JWT_MALFORMED);
+    assert_null(none);
+}
+
+/* ---- damaged tokens --------------------------------------------------- */
+
+static void test_tampered_payload(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    flip_in_part(token, 1);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
+}
+
+static void test_tampered_signature(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    flip_in_part(token, 2);
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
+}
+
+static void test_truncated(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    token[strlen(token) - 4] = '\0';
+    assert_int_equal(verify_at(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
+    *strrchr(token, '.') = '\0';
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+}
+
+static void test_empty_and_null(void **state)
+{
+    assert_int_equal(verify_at(*state, "", NOW), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_at(*state, NULL, NOW), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_at(*state, "..", NOW), DLC_JWT_MALFORMED);
+}
+
+static void test_four_parts(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    char *longer = fmt("%s.abcd", token);
+    assert_int_equal(verify_free(*state, longer, NOW), DLC_JWT_MALFORMED);
+    free(token);
+}
+
+static void test_garbage(void **state)
+{
+    assert_int_equal(verify_at(*state, "!!!!.@@@@.####", NOW), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_at(*state, "abcd.abcd.abcd", NOW), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_at(*state, "eyJhbGciOiJIUzI1NiJ9=.e30.c2ln", NOW), DLC_JWT_MALFORMED);
+    char *token = sign_at(*state, NOW);
+    token[strlen(token) / 2] = '+';
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+}
+
+static void test_too_long(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    size_t len = 9000;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    memset(big, 'A', len);
+    big[len] = '\0';
+    memcpy(big, token, strlen(token));
+    assert_int_equal(verify_free(*state, big, NOW), DLC_JWT_MALFORMED);
+    free(token);
+}
+
+static void test_rc_names(void **state)
+{
+    (void)state;
+    assert_string_equal(dlc_jwt_rc_name(DLC_JWT_OK), "ok");
+    assert_string_equal(dlc_jwt_rc_name(DLC_JWT_EXPIRED), "expired");
+    assert_string_equal(dlc_jwt_rc_name(DLC_JWT_BAD_SIGNATURE), "bad_signature");
+    assert_string_equal(dlc_jwt_rc_name(DLC_JWT_NOT_YET_VALID), "not_yet_valid");
+    assert_string_equal(dlc_jwt_rc_name(DLC_JWT_ERROR), "error");
+    assert_string_equal(dlc_jwt_rc_name((dlc_jwt_rc)99), "unknown");
+}
+
+/* ---- keyring ---------------------------------------------------------- */
+
+static void test_empty_ring(void **state)
+{
+    (void)state;
+    dlc_keyring *k = dlc_keyring_new();
+    assert_non_null(k);
+    char *token = NULL;
+    assert_int_equal(dlc_jwt_sign(k, &OPTS, &USER, NOW, &token, NULL), DLC_JWT_NO_KEY);
+    assert_int_equal(dlc_keyring_list(k, NULL, 0), 0);
+    dlc_keyring_free(k);
+}
+
+static void test_rotation(void **state)
+{
+    dlc_keyring *k = *state;
+    char *old = sign_at(k, NOW);
+    dlc_jwt_key keys[] = {make_key("k1", 0x11, 32, false), make_key("k2", 0x22, 64, true)};
+    assert_int_equal(dlc_keyring_set(k, keys, 2), 0);
+
+    assert_int_equal(verify_free(k, old, NOW), DLC_JWT_OK);
+    char *fresh = sign_at(k, NOW);
+    char *kid = header_kid(fresh, &keys[1]);
+    assert_string_equal(kid, "k2");
+    free(kid);
+    assert_int_equal(verify_free(k, fresh, NOW), DLC_JWT_OK);
+
+    dlc_jwt_key listed[4];
+    assert_int_equal(dlc_keyring_list(k, listed, 4), 2);
+    assert_string_equal(listed[1].kid, "k2");
+    assert_true(listed[1].primary);
+    assert_int_equal(dlc_keyring_list(k, listed, 1), 2);
+}
+
+static void expect_refused(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
+{
+    assert_int_equal(dlc_keyring_set(k, keys, n), -1);
+    dlc_jwt_key listed[2];
+    assert_int_equal(dlc_keyring_list(k, listed, 2), 1);
+    assert_string_equal(listed[0].kid, "k1");
+    assert_int_equal(verify_free(k, sign_at(k, NOW), NOW), DLC_JWT_OK);
+}
+
+static void test_set_refuses(void **state)
+{
+    dlc_keyring *k = *state;
+    dlc_jwt_key none[] = {make_key("a", 1, 32, false), make_key("b", 2, 32, false)};
+    dlc_jwt_key two[] = {make_key("a", 1, 32, true), make_key("b", 2, 32, true)};
+    dlc_jwt_key shortkey[] = {make_key("a", 1, DLC_JWT_MIN_SECRET - 1, true)};
+    dlc_jwt_key longkey[] = {make_key("a", 1, 32, true)};
+    longkey[0].secret_len = DLC_JWT_MAX_SECRET + 1;
+    dlc_jwt_key dup[] = {make_key("a", 1, 32, true), make_key("a", 2, 32, false)};
+    dlc_jwt_key empty_kid[] = {make_key("", 1, 32, true)};
+    dlc_jwt_key long_kid[] = {make_key("a", 1, 32, true)};
+    memset(long_kid[0].kid, 'x', sizeof long_kid[0].kid);
+
+    expect_refused(k, none, 2);
+    expect_refused(k, two, 2);
+    expect_refused(k, shortkey, 1);
+    expect_refused(k, longkey, 1);
+    expect_refused(k, dup, 2);
+    expect_refused(k, empty_kid, 1);
+    expect_refused(k, long_kid, 1);
+    expect_refused(k, none, 0);
+    expect_refused(k, NULL, 1);
+}
+
+/* ---- concurrency ------------------------------------------------------ */
+
+struct race {
+    dlc_keyring *k;
+    const char *token;
+    atomic_bool done;
+    atomic_int failures;
+    atomic_long rounds;
+};
+
+static void *reader(void *arg)
+{
+    struct race *r = arg;
+    do {
+        char *own = NULL;
+        dlc_claims out;
+        if (dlc_jwt_verify(r->k, &OPTS, r->token, NOW, &out) != DLC_JWT_OK ||
+            dlc_jwt_sign(r->k, &OPTS, &USER, NOW, &own, NULL) != DLC_JWT_OK ||
+            dlc_jwt_verify(r->k, &OPTS, own, NOW, &out) != DLC_JWT_OK)
+            atomic_fetch_add(&r->failures, 1);
+        free(own);
+        atomic_fetch_add(&r->rounds, 1);
+    } while (!atomic_load(&r->done));
+    return NULL;
+}
+
+static void test_concurrent_republish(void **state)
+{
+    struct race r = {.k = *state};
+    char *token = sign_at(r.k, NOW);
+    r.token = token;
+    atomic_init(&r.done, false);
+    atomic_init(&r.failures, 0);
+    atomic_init(&r.rounds, 0);
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, reader, &r), 0);
+
+    for (int i = 0; i < 200; i++) {
+        /* k1 and k2 stay (readers' tokens must keep verifying) and swap the
+         * primary role; a third key changes kid every round. */
+        dlc_jwt_key keys[3] = {make_key("k1", 0x11, 32, i % 2 == 0),
+                               make_key("k2", 0x22, 48, i % 2 != 0), make_key("", 3, 64, false)};
+        snprintf(keys[2].kid, sizeof keys[2].kid, "gen-%d", i);
+        assert_int_equal(dlc_keyring_set(r.k, keys, 3), 0);
+    }
+    atomic_store(&r.done, true);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    assert_int_equal(atomic_load(&r.failures), 0);
+    assert_true(atomic_load(&r.rounds) >= 4);
+    free(token);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_round_trip),
+        T(test_jti_unique),
+        T(test_audience_array),
+        T(test_alg_none),
+        T(test_alg_hs512_same_key),
+        T(test_alg_rs256),
+        T(test_alg_duplicate_header_key),
+        T(test_unknown_kid),
+        T(test_missing_kid),
+        T(test_expired_key),
+        T(test_other_secret_same_kid),
+        T(test_expired),
+        T(test_not_yet_valid),
+        T(test_iat_in_future),
+        T(test_missing_exp),
+        T(test_wrong_issuer),
+        T(test_wrong_audience),
+        T(test_empty_sub),
+        T(test_tampered_payload),
+        T(test_tampered_signature),
+        T(test_truncated),
+        T(test_empty_and_null),
+        T(test_four_parts),
+        T(test_garbage),
+        T(test_too_long),
+        T(test_rc_names),
+        T(test_empty_ring),
+        T(test_rotation),
+        T(test_set_refuses),
+        T(test_concurrent_republish),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,467 @@
-/* placeholder */
+#include "rpc/core/auth/jwt.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libjwt takes and returns times as long. */
+_Static_assert(sizeof(long) >= sizeof(int64_t), "libjwt grants must hold int64_t");
+
+/* Far above any token we issue; bounds the work an attacker can make us do. */
+#define MAX_TOKEN 8192
+/* Our headers are ~50 bytes of JSON; anything much bigger is not ours. */
+#define MAX_HEADER_JSON 1024
+#define JTI_BYTES 16
+/* Times beyond this (year ~318000) are refused so that seconds * 1000 plus
+ * the leeway can never overflow int64_t. */
+#define MAX_TIME_S INT64_C(10000000000000)
+#define MAX_LEEWAY_MS INT64_C(86400000)
+
+typedef struct snapshot {
+    struct snapshot *next_retired; /* writers only, under dlc_keyring.mu */
+    size_t n;
+    dlc_jwt_key keys[];
+} snapshot;
+
+struct dlc_keyring {
+    _Atomic(snapshot *) current;
+    pthread_mutex_t mu; /* serialises writers; guards retired */
+    snapshot *retired;
+};
+
+/* ---- keyring ------------------------------------------------------------ */
+
+static void snapshot_free(snapshot *s)
+{
+    if (!s)
+        return;
+    sodium_memzero(s->keys, s->n * sizeof s->keys[0]);
+    free(s);
+}
+
+static const snapshot *current_snapshot(const dlc_keyring *k)
+{
+    /* Acquire pairs with the release in dlc_keyring_set: the keys written
+     * before publication are visible here. */
+    return atomic_load_explicit(&((dlc_keyring *)k)->current, memory_order_acquire);
+}
+
+dlc_keyring *dlc_keyring_new(void)
+{
+    /* jti generation needs libsodium; doing it here keeps sign lock-free. */
+    if (sodium_init() < 0)
+        return NULL;
+    dlc_keyring *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    atomic_init(&k->current, NULL);
+    if (pthread_mutex_init(&k->mu, NULL) != 0) {
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void dlc_keyring_free(dlc_keyring *k)
+{
+    if (!k)
+        return;
+    snapshot_free(atomic_load_explicit(&k->current, memory_order_acquire));
+    while (k->retired) {
+        snapshot *next = k->retired->next_retired;
+        snapshot_free(k->retired);
+        k->retired = next;
+    }
+    pthread_mutex_destroy(&k->mu);
+    free(k);
+}
+
+static bool key_valid(const dlc_jwt_key *key)
+{
+    size_t kid_len = strnlen(key->kid, sizeof key->kid);
+    return kid_len > 0 && kid_len < sizeof key->kid && key->secret_len >= DLC_JWT_MIN_SECRET &&
+           key->secret_len <= DLC_JWT_MAX_SECRET;
+}
+
+static bool keys_valid(const dlc_jwt_key *keys, size_t n)
+{
+    size_t primaries = 0;
+    if (!keys)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!key_valid(&keys[i]))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(keys[i].kid, keys[j].kid) == 0)
+                return false;
+        primaries += keys[i].primary;
+    }
+    return primaries == 1;
+}
+
+int dlc_keyring_set(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
+{
+    if (!k || !keys_valid(keys, n))
+        return -1;
+    snapshot *s = malloc(sizeof *s + n * sizeof s->keys[0]);
+    if (!s)
+        return -1;
+    s->next_retired = NULL;
+    s->n = n;
+    memcpy(s->keys, keys, n * sizeof keys[0]);
+
+    pthread_mutex_lock(&k->mu);
+    snapshot *old = atomic_exchange_explicit(&k->current, s, memory_order_release);
+    /* A reader may still hold old: keep it until dlc_keyring_free. */
+    if (old) {
+        old->next_retired = k->retired;
+        k->retired = old;
+    }
+    pthread_mutex_unlock(&k->mu);
+    return 0;
+}
+
+size_t dlc_keyring_list(const dlc_keyring *k, dlc_jwt_key *out, size_t max)
+{
+    const snapshot *s = k ? current_snapshot(k) : NULL;
+    if (!s)
+        return 0;
+    size_t n = s->n < max ? s->n : max;
+    if (n > 0)
+        memcpy(out, s->keys, n * sizeof *out);
+    return s->n;
+}
+
+static bool key_live(const dlc_jwt_key *key, int64_t now_ms)
+{
+    return key->expires_at_ms == 0 || key->expires_at_ms > now_ms;
+}
+
+/* kid NULL: the primary key. Expired keys are never used. */
+static const dlc_jwt_key *find_key(const dlc_keyring *k, const char *kid, int64_t now_ms)
+{
+    const snapshot *s = current_snapshot(k);
+    for (size_t i = 0; s && i < s->n; i++) {
+        const dlc_jwt_key *key = &s->keys[i];
+        bool match = kid ? strcmp(key->kid, kid) == 0 : key->primary;
+        if (match && key_live(key, now_ms))
+            return key;
+    }
+    return NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+const char *dlc_jwt_rc_name(dlc_jwt_rc rc)
+{
+    static const char *const names[] = {
+        [DLC_JWT_OK] = "ok",
+        [DLC_JWT_MALFORMED] = "malformed",
+        [DLC_JWT_BAD_ALG] = "bad_alg",
+        [DLC_JWT_UNKNOWN_KID] = "unknown_kid",
+        [DLC_JWT_BAD_SIGNATURE] = "bad_signature",
+        [DLC_JWT_EXPIRED] = "expired",
+        [DLC_JWT_NOT_YET_VALID] = "not_yet_valid",
+        [DLC_JWT_BAD_ISSUER] = "bad_issuer",
+        [DLC_JWT_BAD_AUDIENCE] = "bad_audience",
+        [DLC_JWT_NO_KEY] = "no_key",
+        [DLC_JWT_ERROR] = "error",
+    };
+    if ((unsigned)rc >= sizeof names / sizeof names[0])
+        return "unknown";
+    return names[rc];
+}
+
+static bool opts_valid(const dlc_jwt_opts *o)
+{
+    return o && o->issuer && o->audience && o->leeway_ms >= 0 && o->leeway_ms <= MAX_LEEWAY_MS;
+}
+
+static bool fits(const char *s, size_t cap)
+{
+    return strnlen(s, cap) < cap;
+}
+
+/* Exact comparison: a JSON string may hide a NUL that strcmp would stop at. */
+static bool json_str_eq(const json_t *v, const char *s)
+{
+    size_t len = strlen(s);
+    return json_is_string(v) && json_string_length(v) == len &&
+           memcmp(json_string_value(v), s, len) == 0;
+}
+
+/* Copies a JSON string of 1..cap-1 bytes without embedded NULs. */
+static bool json_str_copy(const json_t *v, char *dst, size_t cap, bool allow_empty)
+{
+    if (!json_is_string(v))
+        return false;
+    size_t len = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (len >= cap || (len == 0 && !allow_empty) || strlen(s) != len)
+        return false;
+    memcpy(dst, s, len + 1);
+    return true;
+}
+
+/* ---- signing ------------------------------------------------------------ */
+
+static int add_claims(jwt_t *jwt, const dlc_jwt_key *key, const dlc_jwt_opts *o,
+                      const dlc_claims *c)
+{
+    return jwt_set_alg(jwt, JWT_ALG_HS256, key->secret, (int)key->secret_len) ||
+           jwt_add_header(jwt, "kid", key->kid) || jwt_add_grant(jwt, "sub", c->sub) ||
+           jwt_add_grant(jwt, "username", c->username) ||
+           jwt_add_grant_bool(jwt, "is_admin", c->is_admin) ||
+           jwt_add_grant(jwt, "iss", o->issuer) || jwt_add_grant(jwt, "aud", o->audience) ||
+           jwt_add_grant_int(jwt, "iat", (long)c->iat) ||
+           jwt_add_grant_int(jwt, "nbf", (long)c->nbf) ||
+           jwt_add_grant_int(jwt, "exp", (long)c->exp) || jwt_add_grant(jwt, "jti", c->jti);
+}
+
+static char *encode(const dlc_jwt_key *key, const dlc_jwt_opts *o, const dlc_claims *c)
+{
+    jwt_t *jwt = NULL;
+    if (jwt_new(&jwt) != 0)
+        return NULL;
+    char *token = add_claims(jwt, key, o, c) == 0 ? jwt_encode_str(jwt) : NULL;
+    jwt_free(jwt);
+    return token;
+}
+
+dlc_jwt_rc dlc_jwt_sign(const dlc_keyring *k, const dlc_jwt_opts *o, const dlc_claims *claims,
+                        int64_t now_ms, char **token, dlc_claims *issued)
+{
+    if (!k || !opts_valid(o) || o->ttl_ms <= 0 || !claims || !token)
+        return DLC_JWT_ERROR;
+    *token = NULL;
+    if (!claims->sub[0] || !fits(claims->sub, sizeof claims->sub) ||
+        !fits(claims->username, sizeof claims->username))
+        return DLC_JWT_MALFORMED;
+    const dlc_jwt_key *key = find_key(k, NULL, now_ms);
+    if (!key)
+        return DLC_JWT_NO_KEY;
+
+    dlc_claims c = {.is_admin = claims->is_admin};
+    memcpy(c.sub, claims->sub, sizeof c.sub);
+    memcpy(c.username, claims->username, sizeof c.username);
+    c.iat = now_ms / 1000;
+    c.nbf = c.iat;
+    c.exp = c.iat + o->ttl_ms / 1000;
+    unsigned char rnd[JTI_BYTES];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(c.jti, sizeof c.jti, rnd, sizeof rnd);
+
+    *token = encode(key, o, &c);
+    if (!*token)
+        return DLC_JWT_ERROR;
+    if (issued)
+        *issued = c;
+    return DLC_JWT_OK;
+}
+
+/* ---- verification: token shape and header -------------------------------- */
+
+static int b64url_value(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == '-')
+        return 62;
+    if (ch == '_')
+        return 63;
+    return -1;
+}
+
+/* Unpadded base64url only: libjwt's own decoder skips junk characters, so
+ * the whole token is held to the strict alphabet before it gets there. */
+static bool b64url_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (b64url_value((unsigned char)s[i]) < 0)
+            return false;
+    return len % 4 != 1;
+}
+
+/* Decodes a validated base64url string into out; false if it does not fit. */
+static bool b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap,
+                          size_t *out_len)
+{
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t n = 0;
+    if (len / 4 * 3 + 2 > cap)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        acc = (acc << 6) | (uint32_t)b64url_value((unsigned char)s[i]);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    *out_len = n;
+    return true;
+}
+
+/* Size cap, exactly three base64url parts (header non-empty). */
+static dlc_jwt_rc check_shape(const char *token, size_t *head_len)
+{
+    size_t len = strnlen(token, MAX_TOKEN + 1);
+    size_t start = 0, parts = 0;
+    if (len > MAX_TOKEN)
+        return DLC_JWT_MALFORMED;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && token[i] != '.')
+            continue;
+        if (!b64url_valid(token + start, i - start))
+            return DLC_JWT_MALFORMED;
+        if (parts++ == 0)
+            *head_len = i;
+        start = i + 1;
+    }
+    return parts == 3 && *head_len > 0 ? DLC_JWT_OK : DLC_JWT_MALFORMED;
+}
+
+static dlc_jwt_rc header_fields(const json_t *h, char *kid, size_t kid_cap)
+{
+    if (!json_str_eq(json_object_get(h, "alg"), "HS256"))
+        return DLC_JWT_BAD_ALG;
+    if (!json_str_copy(json_object_get(h, "kid"), kid, kid_cap, false))
+        return DLC_JWT_UNKNOWN_KID;
+    return DLC_JWT_OK;
+}
+
+/* Reads alg and kid ourselves: libjwt would pick the algorithm from the
+ * token and we need the kid before we can hand it a key. */
+static dlc_jwt_rc read_header(const char *b64, size_t len, char *kid, size_t kid_cap)
+{
+    unsigned char buf[MAX_HEADER_JSON];
+    size_t n;
+    if (!b64url_decode(b64, len, buf, sizeof buf, &n))
+        return DLC_JWT_MALFORMED;
+    /* Duplicates refused: libjwt keeps the last "alg", we must not see another. */
+    json_t *h = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+    dlc_jwt_rc rc = json_is_object(h) ? header_fields(h, kid, kid_cap) : DLC_JWT_MALFORMED;
+    json_decref(h);
+    return rc;
+}
+
+/* ---- verification: claims ------------------------------------------------ */
+
+static bool json_time(const json_t *claims, const char *name, int64_t *out)
+{
+    const json_t *v = json_object_get(claims, name);
+    if (!json_is_integer(v))
+        return false;
+    json_int_t t = json_integer_value(v);
+    if (t < 0 || t > MAX_TIME_S)
+        return false;
+    *out = (int64_t)t;
+    return true;
+}
+
+static dlc_jwt_rc check_times(const json_t *c, int64_t leeway_ms, int64_t now_ms, dlc_claims *out)
+{
+    if (!json_time(c, "exp", &out->exp) || now_ms >= out->exp * 1000 + leeway_ms)
+        return DLC_JWT_EXPIRED;
+    if (!json_time(c, "nbf", &out->nbf) || out->nbf * 1000 - leeway_ms > now_ms)
+        return DLC_JWT_NOT_YET_VALID;
+    if (!json_time(c, "iat", &out->iat) || out->iat * 1000 - leeway_ms > now_ms)
+        return DLC_JWT_NOT_YET_VALID;
+    return DLC_JWT_OK;
+}
+
+static bool audience_ok(const json_t *aud, const char *want)
+{
+    if (!json_is_array(aud))
+        return json_str_eq(aud, want);
+    for (size_t i = 0; i < json_array_size(aud); i++)
+        if (json_str_eq(json_array_get(aud, i), want))
+            return true;
+    return false;
+}
+
+static dlc_jwt_rc check_identity(const json_t *c, const dlc_jwt_opts *o, dlc_claims *out)
+{
+    if (!json_str_eq(json_object_get(c, "iss"), o->issuer))
+        return DLC_JWT_BAD_ISSUER;
+    if (!audience_ok(json_object_get(c, "aud"), o->audience))
+        return DLC_JWT_BAD_AUDIENCE;
+    const json_t *admin = json_object_get(c, "is_admin");
+    if (!json_str_copy(json_object_get(c, "sub"), out->sub, sizeof out->sub, false) ||
+        !json_str_copy(json_object_get(c, "username"), out->username, sizeof out->username, true) ||
+        !json_str_copy(json_object_get(c, "jti"), out->jti, sizeof out->jti, false) ||
+        !json_is_boolean(admin))
+        return DLC_JWT_MALFORMED;
+    out->is_admin = json_is_true(admin);
+    return DLC_JWT_OK;
+}
+
+/* Claims are read with jansson, not jwt_get_grant_*, to insist on types
+ * (a string "exp" or a float is refused rather than read as 0). */
+static dlc_jwt_rc check_claims(jwt_t *jwt, const dlc_jwt_opts *o, int64_t now_ms, dlc_claims *out)
+{
+    char *text = jwt_get_grants_json(jwt, NULL);
+    if (!text)
+        return DLC_JWT_MALFORMED;
+    json_t *c = json_loads(text, 0, NULL);
+    free(text);
+    dlc_jwt_rc rc = DLC_JWT_MALFORMED;
+    if (json_is_object(c)) {
+        rc = check_times(c, o->leeway_ms, now_ms, out);
+        if (rc == DLC_JWT_OK)
+            rc = check_identity(c, o, out);
+    }
+    json_decref(c);
+    return rc;
+}
+
+/* Signature check by libjwt with the key the kid named; never a NULL key,
+ * which libjwt would take as "accept unsigned". */
+static dlc_jwt_rc decode_checked(const char *token, const dlc_jwt_key *key, const dlc_jwt_opts *o,
+                                 int64_t now_ms, dlc_claims *out)
+{
+    jwt_t *jwt = NULL;
+    int err = jwt_decode(&jwt, token, key->secret, (int)key->secret_len);
+    if (err != 0 || !jwt)
+        return err == ENOMEM ? DLC_JWT_ERROR : DLC_JWT_BAD_SIGNATURE;
+    /* libjwt does not pin the algorithm; the header check should make this
+     * unreachable, but it costs nothing. */
+    dlc_jwt_rc rc =
+        jwt_get_alg(jwt) == JWT_ALG_HS256 ? check_claims(jwt, o, now_ms, out) : DLC_JWT_BAD_ALG;
+    jwt_free(jwt);
+    return rc;
+}
+
+dlc_jwt_rc dlc_jwt_verify(const dlc_keyring *k, const dlc_jwt_opts *o, const char *token,
+                          int64_t now_ms, dlc_claims *out)
+{
+    if (!k || !opts_valid(o) || !out)
+        return DLC_JWT_ERROR;
+    if (!token)
+        return DLC_JWT_MALFORMED;
+    size_t head_len = 0;
+    dlc_jwt_rc rc = check_shape(token, &head_len);
+    char kid[sizeof((dlc_jwt_key *)0)->kid];
+    if (rc == DLC_JWT_OK)
+        rc = read_header(token, head_len, kid, sizeof kid);
+    if (rc != DLC_JWT_OK)
+        return rc;
+    const dlc_jwt_key *key = find_key(k, kid, now_ms);
+    if (!key)
+        return DLC_JWT_UNKNOWN_KID;
+    dlc_claims c = {0};
+    rc = decode_checked(token, key, o, now_ms, &c);
+    if (rc == DLC_JWT_OK)
+        *out = c;
+    return rc;
+}

@@ -34,21 +34,32 @@ typedef struct dlc_hasher dlc_hasher;
 /* "interactive" | "moderate" | "min" → 0, else -1. */
 int dlc_password_parse_strength(const char *text, dlc_hash_strength *out);
 
-/* max_concurrent ≥ 1. Creates the dummy hash. NULL on failure. */
+/* max_concurrent ≥ 1. Creates the dummy hash. NULL on failure.
+ * One hasher is shared by all workers: every call below is thread-safe.
+ * Owned by the caller: free with dlc_hasher_free (NULL is fine). */
 dlc_hasher *dlc_hasher_new(dlc_hash_strength strength, int max_concurrent);
 void dlc_hasher_free(dlc_hasher *h);
 
 /* Hashes pw (len bytes) into out (NUL-terminated encoded string). deadline_ms
- * on dlc_clock_mono_ms's clock bounds the wait for a slot. */
+ * on dlc_clock_mono_ms's clock bounds the wait for a slot.
+ * Slots: a free slot is taken at once even when deadline_ms has passed (the
+ * deadline bounds the wait, not the work); otherwise DLC_PW_BUSY once the
+ * deadline passes without one. pw may hold any bytes, NUL included; pw may be
+ * NULL only when len is 0. The password is neither kept nor copied. */
 dlc_pw_rc dlc_password_hash(dlc_hasher *h, const char *pw, size_t len, int64_t deadline_ms,
                             char out[DLC_PASSWORD_HASH_MAX]);
 
 /* Verifies pw against stored; stored NULL (unknown user) verifies against the
- * dummy hash and answers DLC_PW_MISMATCH after the same work. */
+ * dummy hash and answers DLC_PW_MISMATCH after the same work. Slots, deadline
+ * and pw as for dlc_password_hash.
+ * A stored string that is not a well-formed argon2id hash answers
+ * DLC_PW_ERROR at once, without a slot: it is a data fault, not a wrong
+ * password, and must not count as a failed login. Out of memory: DLC_PW_ERROR. */
 dlc_pw_rc dlc_password_verify(dlc_hasher *h, const char *stored, const char *pw, size_t len,
                               int64_t deadline_ms);
 
-/* True when stored was made with other parameters than h's strength. */
+/* True when stored was made with other parameters than h's strength.
+ * Also true for a malformed or non-argon2id stored string; false for NULL. */
 bool dlc_password_needs_rehash(const dlc_hasher *h, const char *stored);
 
 #endif

@@ -1,0 +1,195 @@
+#include "rpc/core/auth/auth.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "rpc/core/core.h"
+#include "storage/secrets.h"
+#include "storage/users.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Each INTERACTIVE hash holds 64 MiB: at most this many at once. */
+#define MAX_CONCURRENT_HASHES 4
+#define MAX_KEYS 16
+
+int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    dlc_hash_strength strength;
+    if (dlc_password_parse_strength(cfg->auth.password.hash_strength, &strength) != 0) {
+        snprintf(err, errlen, "auth.password.hash_strength: unknown strength");
+        return -1;
+    }
+    a->hasher = dlc_hasher_new(strength, MAX_CONCURRENT_HASHES);
+    a->keyring = dlc_keyring_new();
+    a->jwt = (dlc_jwt_opts){cfg->auth.jwt.issuer, cfg->auth.jwt.audience, cfg->auth.jwt.ttl_ms,
+                            cfg->auth.jwt.leeway_ms};
+    a->admin_master_password = cfg->auth.admin_master_password;
+    if (!a->hasher || !a->keyring) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void dlc_auth_free(dlc_auth *a)
+{
+    dlc_hasher_free(a->hasher);
+    dlc_keyring_free(a->keyring);
+    memset(a, 0, sizeof *a);
+}
+
+/* "cfg-" + a fingerprint: every core given the same secret names it alike. */
+static void configured_key(const char *secret, dlc_jwt_key *key)
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    size_t len = strlen(secret);
+    crypto_hash_sha256(digest, (const unsigned char *)secret, len);
+    memset(key, 0, sizeof *key);
+    memcpy(key->kid, "cfg-", 4);
+    sodium_bin2hex(key->kid + 4, sizeof key->kid - 4, digest, 6);
+    memcpy(key->secret, secret, len);
+    key->secret_len = len;
+    key->primary = true;
+    key->created_at_ms = dlc_clock_wall_ms();
+}
+
+static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
+{
+    _Static_assert(sizeof key->kid == sizeof row->kid, "kid sizes differ");
+    _Static_assert(sizeof key->secret >= sizeof row->secret, "secret sizes differ");
+    memset(key, 0, sizeof *key);
+    memcpy(key->kid, row->kid, sizeof key->kid);
+    key->kid[sizeof key->kid - 1] = '\0';
+    memcpy(key->secret, row->secret, row->secret_len);
+    key->secret_len = row->secret_len;
+    key->primary = row->is_primary;
+    key->created_at_ms = row->created_at_ms;
+    key->expires_at_ms = row->expires_at_ms;
+}
+
+/* A generated primary offered to the database; the first core's wins. */
+static int shared_keys(PGconn *conn, dlc_jwt_key *keys, size_t *n, char *err, size_t errlen)
+{
+    unsigned char secret[32], kid_raw[6];
+    char kid[16] = "k-";
+    randombytes_buf(secret, sizeof secret);
+    randombytes_buf(kid_raw, sizeof kid_raw);
+    sodium_bin2hex(kid + 2, sizeof kid - 2, kid_raw, sizeof kid_raw);
+    dlc_secret_row rows[MAX_KEYS];
+    int rc = dlc_secrets_bootstrap(conn, kid, secret, sizeof secret, rows, MAX_KEYS, n, err,
+                                   errlen);
+    for (size_t i = 0; rc == 0 && i < *n; i++)
+        key_from_row(&rows[i], &keys[i]);
+    sodium_memzero(secret, sizeof secret);
+    sodium_memzero(rows, sizeof rows);
+    return rc;
+}
+
+int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, PGconn *conn, char *err,
+                       size_t errlen)
+{
+    dlc_jwt_key keys[MAX_KEYS];
+    size_t n = 0;
+    const char *secret = cfg->auth.jwt.secret;
+    int rc = 0;
+    if (secret[0] && (strlen(secret) < DLC_JWT_MIN_SECRET || strlen(secret) > DLC_JWT_MAX_SECRET)) {
+        snprintf(err, errlen, "auth.jwt.secret: must be %d to %d bytes", DLC_JWT_MIN_SECRET,
+                 DLC_JWT_MAX_SECRET);
+        rc = -1;
+    } else if (secret[0]) {
+        configured_key(secret, &keys[n++]);
+    } else {
+        rc = shared_keys(conn, keys, &n, err, errlen);
+    }
+    if (rc == 0 && dlc_keyring_set(a->keyring, keys, n) != 0) {
+        snprintf(err, errlen, "signing keys: no usable primary key");
+        rc = -1;
+    }
+    sodium_memzero(keys, sizeof keys);
+    return rc;
+}
+
+/* The token of "authorization: Bearer <token>", or NULL. */
+static const char *bearer(const dlc_call *call)
+{
+    const char *h = dlc_call_md(call, "authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+/* Verifies the token and resolves who it names (a deleted user resolves to
+ * nobody). OK with *out filled, or a failure code with the call's status. */
+static dlc_code resolve(dlc_call *call, const char *token, dlc_principal *out)
+{
+    const dlc_auth *a = &((const dlc_core *)call->app)->auth;
+    dlc_claims c;
+    dlc_jwt_rc rc = dlc_jwt_verify(a->keyring, &a->jwt, token, dlc_clock_wall_ms(), &c);
+    if (rc != DLC_JWT_OK)
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized", "invalid token (%s)",
+                             dlc_jwt_rc_name(rc));
+    memset(out, 0, sizeof *out);
+    snprintf(out->username, sizeof out->username, "%s", c.username);
+    if (c.is_admin && strcmp(c.sub, "admin") == 0) {
+        out->is_admin = true;
+        return DLC_OK;
+    }
+    char *end;
+    out->user_id = strtoll(c.sub, &end, 10);
+    dlc_user u = {0};
+    bool found = false;
+    dlc_db_rc db = *end || out->user_id <= 0
+                       ? DLC_DB_OK
+                       : dlc_users_find_by_id(dlc_core_db(call), out->user_id, call->deadline_ms,
+                                              &u, &found);
+    out->is_admin = found && u.is_admin;
+    dlc_user_clear(&u);
+    if (db != DLC_DB_OK)
+        return dlc_core_db_fail(call, db, "token subject", NULL);
+    if (!found)
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                             "the token's user no longer exists");
+    return DLC_OK;
+}
+
+static dlc_code authenticate(dlc_call *call, const char *token)
+{
+    dlc_principal *p = dlc_arena_alloc(call->arena, sizeof *p);
+    if (!p)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    dlc_code code = resolve(call, token, p);
+    if (code == DLC_OK)
+        call->principal = p;
+    return code;
+}
+
+dlc_code dlc_auth_authorize(dlc_call *call, dlc_access level)
+{
+    const char *token = bearer(call);
+    if (!token)
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                             "this method needs a bearer token");
+    dlc_code code = authenticate(call, token);
+    if (code != DLC_OK)
+        return code;
+    const dlc_principal *p = call->principal;
+    if (level == DLC_ACCESS_ADMIN && !p->is_admin)
+        return dlc_call_fail(call, DLC_PERMISSION_DENIED, "forbidden",
+                             "this method is for administrators");
+    return DLC_OK;
+}
+
+const dlc_principal *dlc_auth_optional(dlc_call *call, bool *failed)
+{
+    const char *token = bearer(call);
+    *failed = token && authenticate(call, token) != DLC_OK;
+    return *failed ? NULL : call->principal;
+}

@@ -1,0 +1,209 @@
+#include "rpc/core/services/auth.h"
+
+#include "common/clock.h"
+#include "common/text.h"
+#include "dlc/v1/auth.pb-c.h"
+#include "rpc/core/core.h"
+#include "storage/users.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const dlc_auth *auth_of(const dlc_call *call)
+{
+    return &((const dlc_core *)call->app)->auth;
+}
+
+static bool username_ok(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char)name[i]))
+            return false;
+    }
+    return n >= DLC_USERNAME_MIN && n <= DLC_USERNAME_MAX;
+}
+
+/* Adds violations for a bad username / password; true when both are fine. */
+static bool check_credentials(dlc_call *call, const char *user_field, const char *username,
+                              const char *pw_field, const char *password)
+{
+    bool ok = true;
+    if (user_field && !username_ok(username)) {
+        dlc_status_violation(&call->status, user_field, "must be %d to %d ASCII letters or digits",
+                             DLC_USERNAME_MIN, DLC_USERNAME_MAX);
+        ok = false;
+    }
+    size_t len = strlen(password);
+    dlc_text_rc t = dlc_text_check(password, len, DLC_PASSWORD_MAX, true);
+    if (t != DLC_TEXT_OK || dlc_text_check(password, len, DLC_PASSWORD_MIN - 1, true) == DLC_TEXT_OK) {
+        dlc_status_violation(&call->status, pw_field, "must be %d to %d characters of valid UTF-8",
+                             DLC_PASSWORD_MIN, DLC_PASSWORD_MAX);
+        ok = false;
+    }
+    return ok;
+}
+
+static dlc_code invalid(dlc_call *call)
+{
+    return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid request");
+}
+
+/* Hashing is bounded: when every slot stays busy, the caller may retry. */
+static dlc_code hasher_busy(dlc_call *call)
+{
+    call->status.retry_after_ms = 1000;
+    return dlc_call_fail(call, DLC_UNAVAILABLE, "busy", "too many password operations; retry");
+}
+
+static char *rfc3339(dlc_call *call, int64_t wall_ms)
+{
+    char *buf = dlc_arena_alloc(call->arena, 32);
+    return buf ? dlc_clock_rfc3339(wall_ms, buf, 32) : NULL;
+}
+
+static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__RegisterRequest *rq = (const Dlc__V1__RegisterRequest *)in;
+    if (!check_credentials(call, "username", rq->username, "password", rq->password))
+        return invalid(call);
+    char hash[DLC_PASSWORD_HASH_MAX];
+    dlc_pw_rc pw = dlc_password_hash(auth_of(call)->hasher, rq->password, strlen(rq->password),
+                                     call->deadline_ms, hash);
+    if (pw != DLC_PW_OK)
+        return pw == DLC_PW_BUSY ? hasher_busy(call) : dlc_call_fail(call, DLC_INTERNAL, NULL, "hashing failed");
+    dlc_user u = {0};
+    bool taken = false;
+    dlc_db_rc rc = dlc_users_create(dlc_core_db(call), rq->username, hash, call->deadline_ms, &u,
+                                    &taken);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "register", NULL);
+    if (taken) {
+        dlc_status_violation(&call->status, "username", "is already taken");
+        return dlc_call_fail(call, DLC_ALREADY_EXISTS, "already_exists", "username already taken");
+    }
+    Dlc__V1__RegisterResponse *r = (Dlc__V1__RegisterResponse *)dlc_call_message(
+        call, &dlc__v1__register_response__descriptor);
+    r->id = u.id;
+    r->username = dlc_arena_strdup(call->arena, u.username);
+    r->created_at = rfc3339(call, u.created_at_ms);
+    dlc_user_clear(&u);
+    *out = &r->base;
+    return DLC_OK;
+}
+
+/* Signs a token for the claims and fills a TokenResponse. */
+static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage **out)
+{
+    const dlc_auth *a = auth_of(call);
+    char *token = NULL;
+    dlc_claims issued;
+    dlc_jwt_rc rc = dlc_jwt_sign(a->keyring, &a->jwt, claims, dlc_clock_wall_ms(), &token, &issued);
+    if (rc != DLC_JWT_OK)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "cannot sign a token (%s)",
+                             dlc_jwt_rc_name(rc));
+    Dlc__V1__TokenResponse *r =
+        (Dlc__V1__TokenResponse *)dlc_call_message(call, &dlc__v1__token_response__descriptor);
+    r->token = dlc_arena_strdup(call->arena, token);
+    free(token);
+    r->token_type = "Bearer";
+    r->expires_in = issued.exp - issued.iat;
+    r->expires_at = rfc3339(call, issued.exp * 1000);
+    *out = &r->base;
+    return DLC_OK;
+}
+
+static dlc_code invalid_credentials(dlc_call *call)
+{
+    return dlc_call_fail(call, DLC_UNAUTHENTICATED, "invalid_credentials",
+                         "invalid username or password");
+}
+
+static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__LoginRequest *rq = (const Dlc__V1__LoginRequest *)in;
+    dlc_user u = {0};
+    bool found = false;
+    dlc_db_rc rc = username_ok(rq->username)
+                       ? dlc_users_find_by_name(dlc_core_db(call), rq->username, call->deadline_ms,
+                                                &u, &found)
+                       : DLC_DB_OK;
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "login", NULL);
+    /* Unknown users cost the same hash as known ones (a dummy). */
+    dlc_pw_rc pw = dlc_password_verify(auth_of(call)->hasher, found ? u.password_hash : NULL,
+                                       rq->password, strlen(rq->password), call->deadline_ms);
+    dlc_claims c = {.is_admin = found && u.is_admin};
+    snprintf(c.sub, sizeof c.sub, "%lld", (long long)u.id);
+    snprintf(c.username, sizeof c.username, "%s", found ? u.username : "");
+    int64_t id = u.id;
+    dlc_user_clear(&u);
+    if (pw == DLC_PW_BUSY)
+        return hasher_busy(call);
+    if (pw != DLC_PW_OK || !found)
+        return invalid_credentials(call);
+    rc = dlc_users_touch_login(dlc_core_db(call), id, call->deadline_ms);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "login", NULL);
+    return issue(call, &c, out);
+}
+
+/* Both sides hashed to a fixed size, then compared in constant time. */
+static bool master_password_matches(const char *configured, const char *given)
+{
+    unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+    crypto_generichash(a, sizeof a, (const unsigned char *)configured, strlen(configured), NULL, 0);
+    crypto_generichash(b, sizeof b, (const unsigned char *)given, strlen(given), NULL, 0);
+    return sodium_memcmp(a, b, sizeof a) == 0;
+}
+
+static dlc_code admin_login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__AdminLoginRequest *rq = (const Dlc__V1__AdminLoginRequest *)in;
+    const char *configured = auth_of(call)->admin_master_password;
+    if (!configured[0] || !master_password_matches(configured, rq->master_password))
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "invalid_credentials",
+                             "invalid master password");
+    dlc_claims c = {.sub = "admin", .username = "admin", .is_admin = true};
+    return issue(call, &c, out);
+}
+
+static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__CompletePasswordResetRequest *rq =
+        (const Dlc__V1__CompletePasswordResetRequest *)in;
+    if (!check_credentials(call, NULL, NULL, "new_password", rq->new_password))
+        return invalid(call);
+    char hash[DLC_PASSWORD_HASH_MAX];
+    dlc_pw_rc pw = dlc_password_hash(auth_of(call)->hasher, rq->new_password,
+                                     strlen(rq->new_password), call->deadline_ms, hash);
+    if (pw != DLC_PW_OK)
+        return pw == DLC_PW_BUSY ? hasher_busy(call) : dlc_call_fail(call, DLC_INTERNAL, NULL, "hashing failed");
+    bool done = false;
+    dlc_db_rc rc = dlc_users_complete_reset(dlc_core_db(call), rq->username, hash,
+                                            call->deadline_ms, &done);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "password reset", NULL);
+    if (!done) /* unknown, deleted and unflagged users look alike */
+        return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
+                             "password reset is not allowed for this user");
+    Dlc__V1__CompletePasswordResetResponse *r = (Dlc__V1__CompletePasswordResetResponse *)
+        dlc_call_message(call, &dlc__v1__complete_password_reset_response__descriptor);
+    r->reset = true;
+    *out = &r->base;
+    return DLC_OK;
+}
+
+int dlc_auth_service_register(dlc_dispatch *d, char *err, size_t errlen)
+{
+    static const dlc_binding bindings[] = {
+        {"RegisterUser", DLC_ACCESS_PUBLIC, register_user},
+        {"Login", DLC_ACCESS_PUBLIC, login},
+        {"AdminLogin", DLC_ACCESS_PUBLIC, admin_login},
+        {"CompletePasswordReset", DLC_ACCESS_PUBLIC, complete_reset},
+    };
+    return dlc_dispatch_add_service(d, &dlc__v1__auth_service__descriptor, bindings, 4, err,
+                                    errlen);
+}
