@@ -27,6 +27,17 @@ const dlc_endpoint dlc_endpoints[] = {
     {"POST", "/api/v1/auth/admin/login", .rpc = "dlc.v1.AuthService/AdminLogin", .body = "*"},
     {"POST", "/api/v1/auth/password-reset", .rpc = "dlc.v1.AuthService/CompletePasswordReset",
      .body = "*"},
+    /* Users (user token) */
+    {"GET", "/api/v1/users/me", .rpc = "dlc.v1.UserService/GetMe"},
+    {"PATCH", "/api/v1/users/me", .rpc = "dlc.v1.UserService/UpdateMe", .body = "*"},
+    {"POST", "/api/v1/users/me/password", .rpc = "dlc.v1.UserService/ChangePassword",
+     .body = "*", .status = 204},
+    /* Admin (admin token) */
+    {"GET", "/api/v1/admin/users", .rpc = "dlc.v1.AdminService/ListUsers"},
+    {"POST", "/api/v1/admin/users/{username}/password-reset",
+     .rpc = "dlc.v1.AdminService/AllowPasswordReset"},
+    {"DELETE", "/api/v1/admin/users/{username}", .rpc = "dlc.v1.AdminService/DeleteUser",
+     .status = 204},
     /* Every RPC method, without a route of its own */
     {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
 };

@@ -5,6 +5,7 @@
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
+#include "rpc/core/services/users.h"
 #include "storage/users.h"
 
 #include <stdio.h>
@@ -75,6 +76,8 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
     if (dlc_greet_register(core->dispatch, err, errlen) != 0 ||
         dlc_system_register(core->dispatch, err, errlen) != 0 ||
         dlc_auth_service_register(core->dispatch, err, errlen) != 0 ||
+        dlc_user_service_register(core->dispatch, err, errlen) != 0 ||
+        dlc_admin_service_register(core->dispatch, err, errlen) != 0 ||
         dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0) {
         dlc_core_free(core);
         return -1;

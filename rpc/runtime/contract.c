@@ -1,15 +1,19 @@
 #include "rpc/runtime/contract.h"
 
+#include "dlc/v1/admin.pb-c.h"
 #include "dlc/v1/auth.pb-c.h"
 #include "dlc/v1/greet.pb-c.h"
 #include "dlc/v1/system.pb-c.h"
+#include "dlc/v1/user.pb-c.h"
 
 #include <string.h>
 
 const ProtobufCServiceDescriptor *const dlc_contract_services[] = {
+    &dlc__v1__admin_service__descriptor,
     &dlc__v1__auth_service__descriptor,
     &dlc__v1__greet_service__descriptor,
     &dlc__v1__system_service__descriptor,
+    &dlc__v1__user_service__descriptor,
 };
 const size_t dlc_contract_service_count =
     sizeof dlc_contract_services / sizeof dlc_contract_services[0];

@@ -1,12 +1,11 @@
 #include "rpc/core/services/auth.h"
 
 #include "common/clock.h"
-#include "common/text.h"
 #include "dlc/v1/auth.pb-c.h"
 #include "rpc/core/core.h"
+#include "rpc/core/services/account.h"
 #include "storage/users.h"
 
-#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,64 +15,18 @@ static const dlc_auth *auth_of(const dlc_call *call)
     return &((const dlc_core *)call->app)->auth;
 }
 
-static bool username_ok(const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < n; i++) {
-        if (!isalnum((unsigned char)name[i]))
-            return false;
-    }
-    return n >= DLC_USERNAME_MIN && n <= DLC_USERNAME_MAX;
-}
-
-/* Adds violations for a bad username / password; true when both are fine. */
-static bool check_credentials(dlc_call *call, const char *user_field, const char *username,
-                              const char *pw_field, const char *password)
-{
-    bool ok = true;
-    if (user_field && !username_ok(username)) {
-        dlc_status_violation(&call->status, user_field, "must be %d to %d ASCII letters or digits",
-                             DLC_USERNAME_MIN, DLC_USERNAME_MAX);
-        ok = false;
-    }
-    size_t len = strlen(password);
-    dlc_text_rc t = dlc_text_check(password, len, DLC_PASSWORD_MAX, true);
-    if (t != DLC_TEXT_OK || dlc_text_check(password, len, DLC_PASSWORD_MIN - 1, true) == DLC_TEXT_OK) {
-        dlc_status_violation(&call->status, pw_field, "must be %d to %d characters of valid UTF-8",
-                             DLC_PASSWORD_MIN, DLC_PASSWORD_MAX);
-        ok = false;
-    }
-    return ok;
-}
-
-static dlc_code invalid(dlc_call *call)
-{
-    return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid request");
-}
-
-/* Hashing is bounded: when every slot stays busy, the caller may retry. */
-static dlc_code hasher_busy(dlc_call *call)
-{
-    call->status.retry_after_ms = 1000;
-    return dlc_call_fail(call, DLC_UNAVAILABLE, "busy", "too many password operations; retry");
-}
-
-static char *rfc3339(dlc_call *call, int64_t wall_ms)
-{
-    char *buf = dlc_arena_alloc(call->arena, 32);
-    return buf ? dlc_clock_rfc3339(wall_ms, buf, 32) : NULL;
-}
-
 static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__RegisterRequest *rq = (const Dlc__V1__RegisterRequest *)in;
-    if (!check_credentials(call, "username", rq->username, "password", rq->password))
-        return invalid(call);
+    bool ok = dlc_account_username_ok(rq->username);
+    if (!ok)
+        dlc_status_violation(&call->status, "username", "must be %d to %d ASCII letters or digits",
+                             DLC_USERNAME_MIN, DLC_USERNAME_MAX);
+    if (!dlc_account_password_ok(call, "password", rq->password) || !ok)
+        return dlc_account_invalid(call);
     char hash[DLC_PASSWORD_HASH_MAX];
-    dlc_pw_rc pw = dlc_password_hash(auth_of(call)->hasher, rq->password, strlen(rq->password),
-                                     call->deadline_ms, hash);
-    if (pw != DLC_PW_OK)
-        return pw == DLC_PW_BUSY ? hasher_busy(call) : dlc_call_fail(call, DLC_INTERNAL, NULL, "hashing failed");
+    if (dlc_account_hash(call, rq->password, hash) != DLC_OK)
+        return call->status.code;
     dlc_user u = {0};
     bool taken = false;
     dlc_db_rc rc = dlc_users_create(dlc_core_db(call), rq->username, hash, call->deadline_ms, &u,
@@ -88,7 +41,7 @@ static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, Protob
         call, &dlc__v1__register_response__descriptor);
     r->id = u.id;
     r->username = dlc_arena_strdup(call->arena, u.username);
-    r->created_at = rfc3339(call, u.created_at_ms);
+    r->created_at = dlc_account_time(call, u.created_at_ms);
     dlc_user_clear(&u);
     *out = &r->base;
     return DLC_OK;
@@ -110,15 +63,9 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
     free(token);
     r->token_type = "Bearer";
     r->expires_in = issued.exp - issued.iat;
-    r->expires_at = rfc3339(call, issued.exp * 1000);
+    r->expires_at = dlc_account_time(call, issued.exp * 1000);
     *out = &r->base;
     return DLC_OK;
-}
-
-static dlc_code invalid_credentials(dlc_call *call)
-{
-    return dlc_call_fail(call, DLC_UNAUTHENTICATED, "invalid_credentials",
-                         "invalid username or password");
 }
 
 static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
@@ -126,24 +73,21 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     const Dlc__V1__LoginRequest *rq = (const Dlc__V1__LoginRequest *)in;
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc rc = username_ok(rq->username)
+    dlc_db_rc rc = dlc_account_username_ok(rq->username)
                        ? dlc_users_find_by_name(dlc_core_db(call), rq->username, call->deadline_ms,
                                                 &u, &found)
                        : DLC_DB_OK;
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "login", NULL);
     /* Unknown users cost the same hash as known ones (a dummy). */
-    dlc_pw_rc pw = dlc_password_verify(auth_of(call)->hasher, found ? u.password_hash : NULL,
-                                       rq->password, strlen(rq->password), call->deadline_ms);
+    dlc_code verdict = dlc_account_verify(call, found ? u.password_hash : NULL, rq->password);
     dlc_claims c = {.is_admin = found && u.is_admin};
     snprintf(c.sub, sizeof c.sub, "%lld", (long long)u.id);
     snprintf(c.username, sizeof c.username, "%s", found ? u.username : "");
     int64_t id = u.id;
     dlc_user_clear(&u);
-    if (pw == DLC_PW_BUSY)
-        return hasher_busy(call);
-    if (pw != DLC_PW_OK || !found)
-        return invalid_credentials(call);
+    if (verdict != DLC_OK)
+        return verdict;
     rc = dlc_users_touch_login(dlc_core_db(call), id, call->deadline_ms);
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "login", NULL);
@@ -174,13 +118,11 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
 {
     const Dlc__V1__CompletePasswordResetRequest *rq =
         (const Dlc__V1__CompletePasswordResetRequest *)in;
-    if (!check_credentials(call, NULL, NULL, "new_password", rq->new_password))
-        return invalid(call);
+    if (!dlc_account_password_ok(call, "new_password", rq->new_password))
+        return dlc_account_invalid(call);
     char hash[DLC_PASSWORD_HASH_MAX];
-    dlc_pw_rc pw = dlc_password_hash(auth_of(call)->hasher, rq->new_password,
-                                     strlen(rq->new_password), call->deadline_ms, hash);
-    if (pw != DLC_PW_OK)
-        return pw == DLC_PW_BUSY ? hasher_busy(call) : dlc_call_fail(call, DLC_INTERNAL, NULL, "hashing failed");
+    if (dlc_account_hash(call, rq->new_password, hash) != DLC_OK)
+        return call->status.code;
     bool done = false;
     dlc_db_rc rc = dlc_users_complete_reset(dlc_core_db(call), rq->username, hash,
                                             call->deadline_ms, &done);
