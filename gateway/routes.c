@@ -19,6 +19,7 @@ const dlc_endpoint dlc_endpoints[] = {
     /* Greet */
     {"GET", "/api/v1/greet", .rpc = GREET},
     {"GET", "/api/v1/greet/{name}", .rpc = GREET},
+    {"GET", "/api/v1/greet/history", .rpc = "dlc.v1.GreetService/ListHistory"},
     {"POST", "/api/v2/greet", .rpc = GREET_V2, .body = "*"},
     /* Auth */
     {"POST", "/api/v1/auth/register", .rpc = "dlc.v1.AuthService/RegisterUser", .body = "*",

@@ -111,3 +111,22 @@ def step_post_deep_json(context, path, depth):
     thread stack must never see it."""
     body = '{"name":' + '{"a":' * depth + '1' + '}' * depth + '}'
     send(context, "POST", path, body, "application/json")
+
+
+@when('I GET "{path:Path}" with the remembered "{name:Key}" as "{param:Key}"')
+def step_get_with_remembered(context, path, name, param):
+    """Follows a cursor the API handed out (e.g. next_page_token)."""
+    value = context.remembered[name]
+    separator = "&" if "?" in path else "?"
+    send(context, "GET", "%s%s%s=%s" % (path, separator, param, quote(str(value), safe="")))
+
+
+@when('I send "{method:Key}" "{path:Path}" without a token')
+def step_send_without_token(context, method, path):
+    """One request as an anonymous caller; the scenario keeps its token."""
+    saved = context.request_headers.pop("Authorization", None)
+    try:
+        send(context, method, path)
+    finally:
+        if saved is not None:
+            context.request_headers["Authorization"] = saved

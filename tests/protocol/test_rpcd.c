@@ -9,7 +9,10 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "dlc/v1/admin.pb-c.h"
+#include "dlc/v1/auth.pb-c.h"
 #include "dlc/v1/greet.pb-c.h"
+#include "dlc/v1/user.pb-c.h"
 #include "dlc/v1/system.pb-c.h"
 #include "rpc/runtime/client.h"
 #include "support/rpcd.h"
@@ -37,7 +40,7 @@ static int setup(void **state)
 {
     (void)state;
     static char *v2[] = {"DLC_API_V2_ENABLED=true", "DLC_RPC_MAX_MESSAGE_BYTES=65536",
-                         "DLC_RPC_WORKERS=4", NULL};
+                         "DLC_RPC_WORKERS=4", "DLC_AUTH_PASSWORD_HASH_STRENGTH=min", NULL};
     if (dlc_testdb_create(g_db, sizeof g_db) != 0 || dlc_test_rpcd_start(&g_core, g_db, v2) != 0)
         return -1;
     return dlc_test_rpcd_start(&g_core_v1, g_db, NULL);
@@ -361,6 +364,63 @@ static void deadline_exceeded_when_the_database_stalls(void **state)
     assert_true(serving);
 }
 
+/* Registers and logs in a user over raw RPC; returns "Bearer <token>". */
+static char *user_bearer(const char *username)
+{
+    Dlc__V1__RegisterRequest reg = DLC__V1__REGISTER_REQUEST__INIT;
+    reg.username = (char *)username;
+    reg.password = "correct horse";
+    dlc_status st;
+    dlc_test_call(g_core.tcp_url, "dlc.v1.AuthService/RegisterUser", &reg.base, 0, 5000, NULL,
+                  NULL, &st);
+    assert_int_equal(st.code, DLC_OK);
+    Dlc__V1__LoginRequest login = DLC__V1__LOGIN_REQUEST__INIT;
+    login.username = (char *)username;
+    login.password = "correct horse";
+    ProtobufCMessage *out;
+    dlc_test_call(g_core.tcp_url, "dlc.v1.AuthService/Login", &login.base, 0, 5000,
+                  &dlc__v1__token_response__descriptor, &out, &st);
+    assert_int_equal(st.code, DLC_OK);
+    static char bearer[2048];
+    snprintf(bearer, sizeof bearer, "Bearer %s", ((Dlc__V1__TokenResponse *)out)->token);
+    protobuf_c_message_free_unpacked(out, NULL);
+    return bearer;
+}
+
+static dlc_code call_as(const char *authorization, const char *method, const ProtobufCMessage *in)
+{
+    dlc_md md[] = {{"authorization", authorization}};
+    dlc_status st;
+    dlc_test_call_md(g_core.tcp_url, method, in, md, authorization ? 1 : 0, 5000, NULL, NULL, &st);
+    if (st.code == DLC_UNAUTHENTICATED)
+        assert_string_equal(st.reason, "unauthorized");
+    if (st.code == DLC_PERMISSION_DENIED)
+        assert_string_equal(st.reason, "forbidden");
+    return st.code;
+}
+
+/* The core, not the gateway, enforces access: a direct caller gets no more. */
+static void protected_methods_refuse_direct_callers_without_rights(void **state)
+{
+    (void)state;
+    Dlc__V1__GetMeRequest me = DLC__V1__GET_ME_REQUEST__INIT;
+    Dlc__V1__ListUsersRequest list = DLC__V1__LIST_USERS_REQUEST__INIT;
+    const char *get_me = "dlc.v1.UserService/GetMe", *list_users = "dlc.v1.AdminService/ListUsers";
+    assert_int_equal(call_as(NULL, get_me, &me.base), DLC_UNAUTHENTICATED);
+    assert_int_equal(call_as(NULL, list_users, &list.base), DLC_UNAUTHENTICATED);
+    assert_int_equal(call_as("Bearer not.a.token", get_me, &me.base), DLC_UNAUTHENTICATED);
+    assert_int_equal(call_as("Basic dXNlcjpwYXNz", get_me, &me.base), DLC_UNAUTHENTICATED);
+    const char *bearer = user_bearer("protouser");
+    assert_int_equal(call_as(bearer, get_me, &me.base), DLC_OK);
+    assert_int_equal(call_as(bearer, list_users, &list.base), DLC_PERMISSION_DENIED);
+    /* a token whose signature was tampered with */
+    char forged[2048];
+    snprintf(forged, sizeof forged, "%s", bearer);
+    forged[strlen(forged) - 2] ^= 0x01;
+    assert_int_equal(call_as(forged, get_me, &me.base), DLC_UNAUTHENTICATED);
+    assert_still_serving();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +433,7 @@ int main(void)
         cmocka_unit_test(concurrent_clients_get_their_own_answers),
         cmocka_unit_test(health_check_and_info),
         cmocka_unit_test(deadline_exceeded_when_the_database_stalls),
+        cmocka_unit_test(protected_methods_refuse_direct_callers_without_rights),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -84,9 +84,10 @@ int dlc_test_raw(const char *url, const void *frame, size_t len, int timeout_ms,
     return rv;
 }
 
-void dlc_test_call(const char *url, const char *method, const ProtobufCMessage *in,
-                   uint32_t timeout_ms, int wait_ms, const ProtobufCMessageDescriptor *out_desc,
-                   ProtobufCMessage **out, dlc_status *st)
+static void call(const char *url, const char *method, const ProtobufCMessage *in,
+                 const dlc_md *md, size_t n_md, uint32_t timeout_ms, int wait_ms,
+                 const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                 dlc_status *st)
 {
     uint8_t payload[4096];
     size_t plen = in ? protobuf_c_message_pack(in, payload) : 0;
@@ -94,7 +95,7 @@ void dlc_test_call(const char *url, const char *method, const ProtobufCMessage *
     dlc_status_clear(st);
     if (out)
         *out = NULL;
-    dlc_envelope_pack_request(method, payload, plen, NULL, 0, timeout_ms, NULL, &req);
+    dlc_envelope_pack_request(method, payload, plen, md, n_md, timeout_ms, NULL, &req);
     void *buf;
     size_t len;
     int rv = dlc_test_raw(url, nng_msg_body(req), nng_msg_len(req), wait_ms, &buf, &len);
@@ -113,6 +114,21 @@ void dlc_test_call(const char *url, const char *method, const ProtobufCMessage *
     if (st->code == DLC_OK && out && out_desc)
         *out = protobuf_c_message_unpack(out_desc, NULL, resp->payload.len, resp->payload.data);
     dlc__rpc__v1__response__free_unpacked(resp, NULL);
+}
+
+void dlc_test_call(const char *url, const char *method, const ProtobufCMessage *in,
+                   uint32_t timeout_ms, int wait_ms, const ProtobufCMessageDescriptor *out_desc,
+                   ProtobufCMessage **out, dlc_status *st)
+{
+    call(url, method, in, NULL, 0, timeout_ms, wait_ms, out_desc, out, st);
+}
+
+void dlc_test_call_md(const char *url, const char *method, const ProtobufCMessage *in,
+                      const dlc_md *md, size_t n_md, int wait_ms,
+                      const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                      dlc_status *st)
+{
+    call(url, method, in, md, n_md, 0, wait_ms, out_desc, out, st);
 }
 
 bool dlc_test_serving(const char *url, int wait_ms)

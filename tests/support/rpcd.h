@@ -6,6 +6,7 @@
 #ifndef DLC_TESTRPCD_H
 #define DLC_TESTRPCD_H
 
+#include "rpc/runtime/envelope.h"
 #include "rpc/runtime/status.h"
 
 #include <protobuf-c/protobuf-c.h>
@@ -41,6 +42,12 @@ int dlc_test_raw(const char *url, const void *frame, size_t len, int timeout_ms,
 void dlc_test_call(const char *url, const char *method, const ProtobufCMessage *in,
                    uint32_t timeout_ms, int wait_ms, const ProtobufCMessageDescriptor *out_desc,
                    ProtobufCMessage **out, dlc_status *st);
+
+/* As dlc_test_call, with request metadata (e.g. authorization). */
+void dlc_test_call_md(const char *url, const char *method, const ProtobufCMessage *in,
+                      const dlc_md *md, size_t n_md, int wait_ms,
+                      const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+                      dlc_status *st);
 
 /* Check("") → true when SERVING. */
 bool dlc_test_serving(const char *url, int wait_ms);

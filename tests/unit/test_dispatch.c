@@ -27,7 +27,9 @@ static dlc_code h2(dlc_call *c, const ProtobufCMessage *in, ProtobufCMessage **o
 static const dlc_binding GREET[] = {
     {"Greet", DLC_ACCESS_PUBLIC, h1},
     {"GreetV2", DLC_ACCESS_USER, h2},
+    {"ListHistory", DLC_ACCESS_USER, h2},
 };
+#define N_GREET (sizeof GREET / sizeof GREET[0])
 static const dlc_binding SYSTEM[] = {
     {"Check", DLC_ACCESS_PUBLIC, h1},
     {"GetInfo", DLC_ACCESS_ADMIN, h2},
@@ -40,9 +42,9 @@ static void finds_methods_with_their_descriptors(void **state)
     dlc_dispatch *d = dlc_dispatch_new();
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, SYSTEM, 2,
                                               err, sizeof err), 0);
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET, 2,
-                                              err, sizeof err), 0);
-    assert_int_equal(dlc_dispatch_count(d), 4);
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET,
+                                              N_GREET, err, sizeof err), 0);
+    assert_int_equal(dlc_dispatch_count(d), 2 + N_GREET);
     const dlc_method *m = dlc_dispatch_find(d, "dlc.v1.GreetService/GreetV2");
     assert_non_null(m);
     assert_ptr_equal(m->input, &dlc__v1__greet_request__descriptor);
@@ -62,7 +64,7 @@ static void finds_methods_with_their_descriptors(void **state)
     for (size_t i = 1; i < dlc_dispatch_count(d); i++)
         assert_true(strcmp(dlc_dispatch_at(d, i - 1)->full_name,
                            dlc_dispatch_at(d, i)->full_name) < 0);
-    assert_null(dlc_dispatch_at(d, 4));
+    assert_null(dlc_dispatch_at(d, 2 + N_GREET));
     dlc_dispatch_free(d);
 }
 
@@ -74,24 +76,27 @@ static void refuses_unbound_unknown_and_duplicate(void **state)
     /* a method of the service without a handler */
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET, 1,
                                               err, sizeof err), -1);
-    assert_non_null(strstr(err, "GreetV2"));
+    assert_non_null(strstr(err, "GreetV2")); /* the first method left unbound */
     /* a binding naming no method of the service */
-    static const dlc_binding typo[] = {{"Greet", 0, h1}, {"GreetV2", 0, h1}, {"Gret", 0, h1}};
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, typo, 3,
+    static const dlc_binding typo[] = {
+        {"Greet", 0, h1}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}, {"Gret", 0, h1}};
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, typo, 4,
                                               err, sizeof err), -1);
     assert_non_null(strstr(err, "Gret"));
     /* a binding without a handler, and a binding given twice */
-    static const dlc_binding nohandler[] = {{"Greet", 0, NULL}, {"GreetV2", 0, h1}};
+    static const dlc_binding nohandler[] = {
+        {"Greet", 0, NULL}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}};
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, nohandler,
-                                              2, err, sizeof err), -1);
-    static const dlc_binding twice[] = {{"Greet", 0, h1}, {"Greet", 0, h2}, {"GreetV2", 0, h1}};
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, twice, 3,
+                                              3, err, sizeof err), -1);
+    static const dlc_binding twice[] = {
+        {"Greet", 0, h1}, {"Greet", 0, h2}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}};
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, twice, 4,
                                               err, sizeof err), -1);
     /* the same service twice */
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET, 2,
-                                              err, sizeof err), 0);
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET, 2,
-                                              err, sizeof err), -1);
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET,
+                                              N_GREET, err, sizeof err), 0);
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET,
+                                              N_GREET, err, sizeof err), -1);
     assert_non_null(strstr(err, "twice"));
     dlc_dispatch_free(d);
 }

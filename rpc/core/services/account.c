@@ -5,6 +5,7 @@
 #include "rpc/core/core.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool dlc_account_username_ok(const char *name)
@@ -91,4 +92,39 @@ Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u)
     return p->username && p->description && p->current_goal && p->created_at && p->last_login
                ? p
                : NULL;
+}
+
+/* Page tokens are opaque to clients: "p" + a row id, in hex. */
+char *dlc_account_page_token(dlc_call *call, int64_t cursor)
+{
+    return dlc_arena_printf(call->arena, "p%llx", (unsigned long long)cursor);
+}
+
+static bool parse_page_token(const char *token, int64_t *cursor)
+{
+    char *end;
+    if (token[0] == '\0') {
+        *cursor = 0;
+        return true;
+    }
+    if (token[0] != 'p' || token[1] == '\0')
+        return false;
+    unsigned long long v = strtoull(token + 1, &end, 16);
+    *cursor = (int64_t)v;
+    return *end == '\0' && v > 0 && v <= INT64_MAX;
+}
+
+dlc_code dlc_account_page(dlc_call *call, int32_t page_size, const char *page_token, int def,
+                          int max, int *limit, int64_t *cursor)
+{
+    if (!parse_page_token(page_token, cursor)) {
+        dlc_status_violation(&call->status, "page_token", "is not a token this API gave out");
+        return dlc_account_invalid(call);
+    }
+    if (page_size < 0) {
+        dlc_status_violation(&call->status, "page_size", "must not be negative");
+        return dlc_account_invalid(call);
+    }
+    *limit = page_size == 0 ? def : page_size > max ? max : page_size;
+    return DLC_OK;
 }

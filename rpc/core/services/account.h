@@ -42,4 +42,12 @@ char *dlc_account_time(dlc_call *call, int64_t wall_ms);
 /* The Profile of u, from the call's arena (NULL when out of memory). */
 Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u);
 
+/* Paging: page_size 0 → def, capped at max, negative refused; page_token
+ * "" → from the start, else one this API gave out. OK with *limit and
+ * *cursor set, or INVALID_ARGUMENT naming the field. */
+dlc_code dlc_account_page(dlc_call *call, int32_t page_size, const char *page_token, int def,
+                          int max, int *limit, int64_t *cursor);
+/* The opaque token that continues after (or before) cursor. */
+char *dlc_account_page_token(dlc_call *call, int64_t cursor);
+
 #endif

@@ -118,26 +118,6 @@ int dlc_user_service_register(dlc_dispatch *d, char *err, size_t errlen)
 
 /* ---- administration ---------------------------------------------------- */
 
-/* Page tokens are opaque to clients: "p" + the last id seen, in hex. */
-static char *page_token(dlc_call *call, int64_t last_id)
-{
-    return dlc_arena_printf(call->arena, "p%llx", (unsigned long long)last_id);
-}
-
-static bool parse_page_token(const char *token, int64_t *after_id)
-{
-    char *end;
-    if (token[0] == '\0') {
-        *after_id = 0;
-        return true;
-    }
-    if (token[0] != 'p' || token[1] == '\0')
-        return false;
-    unsigned long long v = strtoull(token + 1, &end, 16);
-    *after_id = (int64_t)v;
-    return *end == '\0' && v > 0 && v <= INT64_MAX;
-}
-
 static dlc_code fill_page(dlc_call *call, dlc_user *users, size_t n, int limit,
                           Dlc__V1__ListUsersResponse *r)
 {
@@ -149,7 +129,7 @@ static dlc_code fill_page(dlc_call *call, dlc_user *users, size_t n, int limit,
             return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     }
     r->n_users = shown;
-    r->next_page_token = n > shown ? page_token(call, users[shown - 1].id) : "";
+    r->next_page_token = n > shown ? dlc_account_page_token(call, users[shown - 1].id) : "";
     return r->users ? DLC_OK : dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
 }
 
@@ -157,17 +137,10 @@ static dlc_code list_users(dlc_call *call, const ProtobufCMessage *in, ProtobufC
 {
     const Dlc__V1__ListUsersRequest *rq = (const Dlc__V1__ListUsersRequest *)in;
     int64_t after = 0;
-    if (!parse_page_token(rq->page_token, &after)) {
-        dlc_status_violation(&call->status, "page_token", "is not a token this API gave out");
-        return dlc_account_invalid(call);
-    }
-    if (rq->page_size < 0) {
-        dlc_status_violation(&call->status, "page_size", "must not be negative");
-        return dlc_account_invalid(call);
-    }
-    int limit = rq->page_size == 0                   ? DLC_LIST_DEFAULT_PAGE
-                : rq->page_size > DLC_LIST_MAX_PAGE ? DLC_LIST_MAX_PAGE
-                                                     : rq->page_size;
+    int limit;
+    if (dlc_account_page(call, rq->page_size, rq->page_token, DLC_LIST_DEFAULT_PAGE,
+                         DLC_LIST_MAX_PAGE, &limit, &after) != DLC_OK)
+        return call->status.code;
     dlc_user *users = NULL;
     size_t n = 0; /* one more than a page tells whether another follows */
     dlc_db_rc rc = dlc_users_list(dlc_core_db(call), after, limit + 1, call->deadline_ms, &users, &n);
