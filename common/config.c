@@ -415,6 +415,9 @@ int dlc_config_validate(const dlc_config *c, dlc_config_error *err)
         return fail(&o, "rpc.endpoints", "must name at least one address");
     if (c->auth.jwt.leeway_ms >= ttl)
         return fail(&o, "auth.jwt.leeway", "must be shorter than auth.jwt.ttl");
+    size_t secret = strlen(c->auth.jwt.secret);
+    if (secret > 0 && (secret < 32 || secret > 256)) /* HS256 wants the hash's size or more */
+        return fail(&o, "auth.jwt.secret", "must be 32 to 256 bytes (or empty: generated)");
     if (c->auth.jwt.secret_retention.max_retention_ms < ttl)
         return fail(&o, "auth.jwt.secret_retention.max_retention",
                     "must be at least auth.jwt.ttl, or tokens outlive their secret");

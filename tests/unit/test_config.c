@@ -460,6 +460,15 @@ static void test_validate(void **state)
     assert_int_equal(dlc_config_load(&c, NULL, short_retention, &err), -1);
     assert_error(&err, 0, "auth.jwt.secret_retention.max_retention", "at least");
     dlc_config_free(&c);
+
+    char *short_secret[] = {"DLC_AUTH_JWT_SECRET=only-31-bytes-long-secret-here!", NULL};
+    assert_int_equal(dlc_config_load(&c, NULL, short_secret, &err), -1);
+    assert_error(&err, 0, "auth.jwt.secret", "32 to 256 bytes");
+    assert_null(strstr(err.message, "only-31")); /* the secret is never echoed */
+    dlc_config_free(&c);
+    char *good_secret[] = {"DLC_AUTH_JWT_SECRET=exactly-32-bytes-long-secret-ok!", NULL};
+    assert_int_equal(dlc_config_load(&c, NULL, good_secret, &err), 0);
+    dlc_config_free(&c);
 }
 
 static void test_error_format(void **state)
