@@ -389,11 +389,15 @@ static dlc_db_rc establish(dlc_db *db, int64_t deadline_ms, db_err *e)
     dlc_db_rc rc = open_conn(&db->params, deadline_ms, &conn, e);
     if (rc == DLC_DB_OK && PQsetnonblocking(conn, 1) != 0)
         rc = judge_error(conn, NULL, e);
+    bool connected = rc == DLC_DB_OK;
     if (rc == DLC_DB_OK)
         rc = prepare_all(db, conn, deadline_ms, e);
     if (rc != DLC_DB_OK) {
         PQfinish(conn);
-        note_failure(db, e);
+        /* A server that answered but made us wait past the caller's deadline
+         * (a statement blocked on a lock) is not down: no backoff for it. */
+        if (!(connected && rc == DLC_DB_TIMEOUT))
+            note_failure(db, e);
         return rc;
     }
     db->conn = conn;

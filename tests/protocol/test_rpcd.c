@@ -373,14 +373,16 @@ static char *user_bearer(const char *username)
     dlc_status st;
     dlc_test_call(g_core.tcp_url, "dlc.v1.AuthService/RegisterUser", &reg.base, 0, 5000, NULL,
                   NULL, &st);
-    assert_int_equal(st.code, DLC_OK);
+    if (st.code != DLC_OK)
+        fail_msg("register: %s: %s", dlc_status_reason(&st), st.message);
     Dlc__V1__LoginRequest login = DLC__V1__LOGIN_REQUEST__INIT;
     login.username = (char *)username;
     login.password = "correct horse";
     ProtobufCMessage *out;
     dlc_test_call(g_core.tcp_url, "dlc.v1.AuthService/Login", &login.base, 0, 5000,
                   &dlc__v1__token_response__descriptor, &out, &st);
-    assert_int_equal(st.code, DLC_OK);
+    if (st.code != DLC_OK)
+        fail_msg("login: %s: %s", dlc_status_reason(&st), st.message);
     static char bearer[2048];
     snprintf(bearer, sizeof bearer, "Bearer %s", ((Dlc__V1__TokenResponse *)out)->token);
     protobuf_c_message_free_unpacked(out, NULL);
