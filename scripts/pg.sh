@@ -129,6 +129,16 @@ start_server() {
     fi
 }
 
+# wait_ready BIN [TENTHS]: pg_isready within TENTHS × 0.1 s (default 100).
+is_ready_within() {
+    local bin=$1 tenths=$2 _
+    for _ in $(seq 1 "$tenths"); do
+        "$bin/pg_isready" -q -h "$SOCK" -p "$PORT" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 wait_ready() {
     local bin=$1 _
     for _ in $(seq 1 100); do
@@ -145,8 +155,11 @@ cmd_start() {
     bin=$(find_bindir)
     take_lock
     if running; then
-        wait_ready "$bin"
-        return 0
+        is_ready_within "$bin" 30 && return 0
+        # The postmaster lives but does not answer on its socket (seen when
+        # the socket file vanished under a clone in /tmp): restart it.
+        echo "pg.sh: server running but not answering on $SOCK; restarting it" >&2
+        as_owner "$bin/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null 9>&- || true
     fi
     prepare_dir
     [ -f "$DATA/PG_VERSION" ] || init_cluster "$bin"
