@@ -49,17 +49,28 @@ void dlc_log_set_service(const char *name)
     g_service = name;
 }
 
-/* A fixed line buffer: a log line is cut, never allocated. */
+/* A fixed line buffer: a log line is cut, never allocated. TAIL bytes stay
+ * free for what closes the line (a string's quote, "}", "\n"), so a cut
+ * line is still one valid JSON object. */
+#define TAIL 4
+
 typedef struct {
     char buf[4096];
     size_t len;
+    bool full; /* something was cut: later fields are left out */
 } line;
+
+static bool fits(const line *l, size_t n)
+{
+    return l->len + n + TAIL <= sizeof l->buf;
+}
 
 static void put_raw(line *l, const char *s, size_t n)
 {
-    size_t room = sizeof(l->buf) - 2 - l->len; /* keep space for "}\n" */
-    if (n > room)
-        n = room;
+    if (!fits(l, n)) {
+        l->full = true;
+        return;
+    }
     memcpy(l->buf + l->len, s, n);
     l->len += n;
 }
@@ -69,38 +80,43 @@ static void put(line *l, const char *s)
     put_raw(l, s, strlen(s));
 }
 
+/* Escapes s as a JSON string; cut (but closed) when the line is full, never
+ * inside an escape. */
 static void put_json_string(line *l, const char *s)
 {
-    put(l, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    l->buf[l->len++] = '"'; /* callers checked room for the quotes */
+    for (const unsigned char *p = (const unsigned char *)s; *p && !l->full; p++) {
         char esc[8];
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            put_raw(l, esc, 2);
-        } else if (*p < 0x20) {
+        if (*p == '"' || *p == '\\')
+            snprintf(esc, sizeof esc, "\\%c", *p);
+        else if (*p < 0x20)
             snprintf(esc, sizeof esc, "\\u%04x", *p);
-            put(l, esc);
-        } else {
-            put_raw(l, (const char *)p, 1);
-        }
+        else
+            esc[0] = (char)*p, esc[1] = '\0';
+        put(l, esc);
     }
-    put(l, "\"");
+    l->buf[l->len++] = '"';
 }
 
 static void put_field(line *l, bool json, const char *key, const char *value)
 {
-    if (json) {
-        put(l, ",");
-        put_json_string(l, key);
-        put(l, ":");
-        put_json_string(l, value ? value : "");
-    } else {
+    value = value ? value : "";
+    if (!json) {
         put(l, " ");
         put(l, key);
         put(l, "=");
-        put(l, value ? value : "");
+        put(l, value);
+        return;
     }
+    /* room for ,"key":"" at least, or the field is left out */
+    if (l->full || !fits(l, strlen(key) + 8)) {
+        l->full = true;
+        return;
+    }
+    put(l, ",");
+    put_json_string(l, key);
+    put(l, ":");
+    put_json_string(l, value);
 }
 
 void dlc_log_kv(dlc_log_level level, const char *msg, ...)

@@ -290,7 +290,10 @@ ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCM
             return NULL;
         }
     }
-    if (rq->query[0] && !apply_query(msg, rq->query, m, arena, &st)) {
+    /* google.api.http: with body "*" nothing is left for the query (and
+     * credentials must not travel in URLs, where logs keep them). */
+    bool body_takes_all = binding && strcmp(binding, "*") == 0;
+    if (rq->query[0] && !body_takes_all && !apply_query(msg, rq->query, m, arena, &st)) {
         dlc_error_respond(rs, &st, connect_style);
         return NULL;
     }

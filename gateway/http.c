@@ -1,6 +1,7 @@
 #include "gateway/http.h"
 
 #include "common/log.h"
+#include "common/request_id.h"
 
 #include <arpa/inet.h>
 #include <civetweb.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,27 +106,6 @@ static void send_response(struct mg_connection *conn, const char *request_id,
     free(buf);
 }
 
-static bool acceptable_id(const char *id)
-{
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > 128)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (id[i] <= ' ' || id[i] > '~')
-            return false;
-    }
-    return true;
-}
-
-static void new_request_id(char out[33])
-{
-    unsigned char raw[16] = {0};
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-        dlc_log_warn("getrandom failed; request id is not random");
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
 /* Reads the body; 0, or the HTTP status to answer with (413, 400). */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, int64_t max,
                      char **body, size_t *len)
@@ -176,8 +155,8 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     atomic_fetch_add(&h->in_flight, 1);
     char id[33], path[4096];
     const char *rid = mg_get_header(conn, "X-Request-ID");
-    if (!acceptable_id(rid)) {
-        new_request_id(id);
+    if (!dlc_request_id_ok(rid)) {
+        dlc_request_id_new(id);
         rid = id;
     }
     split_uri(ri, path, sizeof path);

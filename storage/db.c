@@ -296,6 +296,23 @@ static dlc_db_rc poll_connect(PGconn *conn, int64_t deadline_ms, db_err *e)
     return DLC_DB_OK;
 }
 
+/* libpq quotes a malformed database.url in its errors, password included:
+ * such messages are replaced before anyone can log them. */
+static void scrub_url_secrets(const dlc_db_params *p, db_err *e)
+{
+    if (!p->url || !p->url[0])
+        return;
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(p->url, &perr);
+    PQfreemem(perr);
+    bool leak = !opts;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        leak |= strcmp(o->keyword, "password") == 0 && o->val && o->val[0] && strstr(e->msg, o->val);
+    PQconninfoFree(opts);
+    if (leak)
+        err_set(e, NULL, "cannot use database.url (details withheld: they may contain the password)");
+}
+
 /* Connects with the session settings within the deadline. */
 static dlc_db_rc open_conn(const dlc_db_params *p, int64_t deadline_ms, PGconn **out, db_err *e)
 {
@@ -310,6 +327,7 @@ static dlc_db_rc open_conn(const dlc_db_params *p, int64_t deadline_ms, PGconn *
     dlc_db_rc rc = poll_connect(conn, deadline_ms, e);
     if (rc != DLC_DB_OK) {
         PQfinish(conn);
+        scrub_url_secrets(p, e);
         return rc;
     }
     *out = conn;

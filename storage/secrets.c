@@ -1,8 +1,42 @@
+/*
+ * dlc_secrets: start-up bootstrap on a blocking connection, and the admin
+ * statements over jwt_secrets. Admin queries select INFO_COLS (never the
+ * secret), and row_to_info reads that order. The watcher is secrets_watch.c.
+ */
 #include "storage/secrets.h"
 
+#include "common/log.h"
+
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define MS(col) "(extract(epoch from " col ") * 1000)::bigint"
+#define FINGERPRINT(col) "left(encode(sha256(" col "), 'hex'), 16)"
+/* A wall-clock millisecond parameter as timestamptz (NULL stays NULL). */
+#define AT(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 millisecond')"
+
+/* The column order row_to_info expects (enum info_col). */
+#define INFO_COLS                                                                                  \
+    "kid, is_primary, " MS("created_at") ", " MS("expires_at") ", " FINGERPRINT("secret")
+
+enum info_col { COL_KID, COL_PRIMARY, COL_CREATED, COL_EXPIRES, COL_FINGERPRINT };
+
+const dlc_db_stmt dlc_secrets_statements[] = {
+    {"secrets_list", "SELECT " INFO_COLS " FROM jwt_secrets ORDER BY created_at, kid", 0},
+    {"secrets_add",
+     "SELECT dlc_jwt_add_secret($1, decode($2, 'hex'), $3::boolean, " AT("$4") ", " AT("$5") ")",
+     5},
+    {"secrets_cleanup",
+     "SELECT kid, false, 0::bigint, NULL::bigint, fingerprint FROM dlc_jwt_cleanup() ORDER BY kid",
+     0},
+};
+
+const size_t dlc_secrets_statement_count =
+    sizeof dlc_secrets_statements / sizeof dlc_secrets_statements[0];
+
+/* ---- helpers ------------------------------------------------------------- */
 
 static void hex_encode(const unsigned char *in, size_t len, char *out)
 {
@@ -28,6 +62,18 @@ static int hex_decode(const char *in, unsigned char *out, size_t max, size_t *le
     *len = n / 2;
     return 0;
 }
+
+static int64_t get_i64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static bool get_bool(const PGresult *res, int row, int col)
+{
+    return PQgetvalue(res, row, col)[0] == 't';
+}
+
+/* ---- start-up (blocking connection) -------------------------------------- */
 
 static int fail(char *err, size_t errlen, const char *what, PGconn *conn)
 {
@@ -56,14 +102,37 @@ static int insert_primary(PGconn *conn, const char *kid, const unsigned char *se
     return ok ? 0 : fail(err, errlen, "store signing key", conn);
 }
 
+/* The unexpired secrets, in the column order load_row expects. */
+#define LOAD_SQL                                                                                   \
+    "SELECT kid, encode(secret, 'hex'), is_primary, " MS("created_at") ", " MS("expires_at")       \
+    " FROM jwt_secrets WHERE expires_at IS NULL OR expires_at > now() ORDER BY created_at, kid"
+
 static int load_row(PGresult *r, int i, dlc_secret_row *row)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->kid, sizeof row->kid, "%s", PQgetvalue(r, i, 0));
-    row->is_primary = PQgetvalue(r, i, 2)[0] == 't';
-    row->created_at_ms = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-    row->expires_at_ms = PQgetisnull(r, i, 4) ? 0 : strtoll(PQgetvalue(r, i, 4), NULL, 10);
+    row->is_primary = get_bool(r, i, 2);
+    row->created_at_ms = get_i64(r, i, 3);
+    row->expires_at_ms = get_i64(r, i, 4);
     return hex_decode(PQgetvalue(r, i, 1), row->secret, sizeof row->secret, &row->secret_len);
+}
+
+int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
+                     size_t errlen)
+{
+    *n = 0;
+    PGresult *r = PQexec(conn, LOAD_SQL);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return fail(err, errlen, "load signing keys", conn);
+    }
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && *n < max && rc == 0; i++)
+        rc = load_row(r, i, &rows[(*n)++]);
+    PQclear(r);
+    if (rc != 0)
+        snprintf(err, errlen, "load signing keys: malformed row");
+    return rc;
 }
 
 int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *secret,
@@ -77,20 +146,105 @@ int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *se
     }
     if (insert_primary(conn, kid, secret, secret_len, err, errlen) != 0)
         return -1;
-    PGresult *r = PQexec(conn, "SELECT kid, encode(secret, 'hex'), is_primary, "
-                               "(extract(epoch from created_at) * 1000)::bigint, "
-                               "(extract(epoch from expires_at) * 1000)::bigint "
-                               "FROM jwt_secrets WHERE expires_at IS NULL OR expires_at > now() "
-                               "ORDER BY created_at");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        PQclear(r);
-        return fail(err, errlen, "load signing keys", conn);
+    return dlc_secrets_load(conn, out, max, n, err, errlen);
+}
+
+/* ---- administration (request path) -------------------------------------- */
+
+/* Runs stmt; failures are logged with the statement name and the server's
+ * message (dlc_db keeps parameter values out of it), except the SQLSTATE
+ * the caller expects (quiet_state, or NULL). */
+static dlc_db_rc run(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                     int64_t deadline_ms, PGresult **res, char sqlstate[6], const char *quiet_state)
+{
+    char state[6] = "";
+    char err[256] = "";
+    dlc_db_rc rc = dlc_db_exec(db, stmt, nparams, values, deadline_ms, res, state, err, sizeof err);
+    if (sqlstate)
+        memcpy(sqlstate, state, sizeof state);
+    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
+        dlc_log_warn("secrets query failed", "stmt", stmt, "rc", dlc_db_rc_name(rc), "sqlstate",
+                     state, "error", err);
+    return rc;
+}
+
+static void row_to_info(const PGresult *res, int row, dlc_secret_info *info)
+{
+    *info = (dlc_secret_info){
+        .is_primary = get_bool(res, row, COL_PRIMARY),
+        .created_at_ms = get_i64(res, row, COL_CREATED),
+        .expires_at_ms = get_i64(res, row, COL_EXPIRES),
+    };
+    snprintf(info->kid, sizeof info->kid, "%s", PQgetvalue(res, row, COL_KID));
+    snprintf(info->fingerprint, sizeof info->fingerprint, "%s",
+             PQgetvalue(res, row, COL_FINGERPRINT));
+}
+
+/* Runs a statement returning INFO_COLS rows into a malloc'd array.
+ * Out-of-memory reads as an error. */
+static dlc_db_rc infos(dlc_db *db, const char *stmt, int64_t deadline_ms, dlc_secret_info **out,
+                       size_t *n)
+{
+    PGresult *res = NULL;
+    *out = NULL;
+    *n = 0;
+    dlc_db_rc rc = run(db, stmt, 0, NULL, deadline_ms, &res, NULL, NULL);
+    int rows = rc == DLC_DB_OK ? PQntuples(res) : 0;
+    if (rows > 0) {
+        *out = calloc((size_t)rows, sizeof **out);
+        if (!*out)
+            rc = DLC_DB_ERROR;
     }
-    int rc = 0;
-    for (int i = 0; i < PQntuples(r) && *n < max && rc == 0; i++)
-        rc = load_row(r, i, &out[(*n)++]);
-    PQclear(r);
-    if (rc != 0)
-        snprintf(err, errlen, "load signing keys: malformed row");
+    for (int i = 0; *out && i < rows; i++)
+        row_to_info(res, i, &(*out)[i]);
+    *n = *out ? (size_t)rows : 0;
+    PQclear(res);
+    return rc;
+}
+
+dlc_db_rc dlc_secrets_list(dlc_db *db, int64_t deadline_ms, dlc_secret_info **out, size_t *n)
+{
+    return infos(db, "secrets_list", deadline_ms, out, n);
+}
+
+dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info **removed, size_t *n)
+{
+    return infos(db, "secrets_cleanup", deadline_ms, removed, n);
+}
+
+typedef struct {
+    char s[24];
+} num_text;
+
+static num_text i64_text(int64_t v)
+{
+    num_text t;
+    snprintf(t.s, sizeof t.s, "%" PRId64, v);
+    return t;
+}
+
+dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
+                          bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,
+                          int64_t deadline_ms, bool *kid_taken)
+{
+    *kid_taken = false;
+    if (len > DLC_SECRET_MAX) {
+        dlc_log_warn("secrets query failed", "stmt", "secrets_add", "error", "secret too long");
+        return DLC_DB_ERROR;
+    }
+    char hex[2 * DLC_SECRET_MAX + 1];
+    hex_encode(secret, len, hex);
+    num_text expires = i64_text(expires_at_ms), retire = i64_text(retire_primary_at_ms);
+    const char *values[] = {kid, hex, primary ? "true" : "false", expires_at_ms ? expires.s : NULL,
+                            retire_primary_at_ms ? retire.s : NULL};
+    PGresult *res = NULL;
+    char state[6];
+    dlc_db_rc rc = run(db, "secrets_add", 5, values, deadline_ms, &res, state, "23505");
+    explicit_bzero(hex, sizeof hex);
+    PQclear(res);
+    if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {
+        *kid_taken = true;
+        return DLC_DB_OK;
+    }
     return rc;
 }

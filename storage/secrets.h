@@ -1,11 +1,23 @@
 /*
- * dlc_secrets: the jwt_secrets table (migrations/0003). Used at start-up on
- * a blocking connection: the first core to start with no configured secret
- * stores a generated primary; every core then loads the same keys.
+ * dlc_secrets: the jwt_secrets table (migrations/0003, 0004).
+ *
+ * Start-up, on a blocking connection: the first core to start with no
+ * configured secret stores a generated primary; every core then loads the
+ * same keys (dlc_secrets_bootstrap, dlc_secrets_load).
+ *
+ * Administration, on the request path (dlc_db with dlc_secrets_statements):
+ * list, add (rotate when primary), clean up expired secondaries. These see
+ * only dlc_secret_info — kid, dates and a fingerprint, never secret bytes.
+ *
+ * Propagation: every change NOTIFYs dlc_jwt_secrets; dlc_secrets_watch
+ * listens on its own connection and calls back so a core can reload.
+ *
  * Secret bytes never leave this module except into the caller's rows.
  */
 #ifndef DLC_SECRETS_H
 #define DLC_SECRETS_H
+
+#include "storage/db.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -30,5 +42,61 @@ typedef struct {
 int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *secret,
                           size_t secret_len, dlc_secret_row *out, size_t max, size_t *n,
                           char *err, size_t errlen);
+
+/* Loads every unexpired secret, oldest first, into rows (up to max; *n gets
+ * the count). 0, or -1 with err filled (never containing secret bytes). */
+int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
+                     size_t errlen);
+
+/* ---- administration (request path) -------------------------------------- */
+
+/* Register with dlc_db_open; names start with "secrets_". */
+extern const dlc_db_stmt dlc_secrets_statements[];
+extern const size_t dlc_secrets_statement_count;
+
+typedef struct {
+    char kid[64];
+    bool is_primary;
+    int64_t created_at_ms;
+    int64_t expires_at_ms; /* 0: never */
+    char fingerprint[17];  /* first 16 hex digits of sha256(secret) */
+} dlc_secret_info;
+
+/* Every secret (expired ones too), oldest first. On DLC_DB_OK *out is a
+ * malloc'd array of *n entries (NULL when empty); the caller frees it. */
+dlc_db_rc dlc_secrets_list(dlc_db *db, int64_t deadline_ms, dlc_secret_info **out, size_t *n);
+
+/* Adds a secret (len ≤ DLC_SECRET_MAX; the table wants ≥ 32) in one
+ * transaction. primary: it becomes the primary, and the previous primary
+ * becomes a secondary expiring at retire_primary_at_ms (0: its expiry is
+ * kept). expires_at_ms 0: never. A kid in use sets *kid_taken and returns
+ * DLC_DB_OK. Times are wall-clock milliseconds. */
+dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
+                          bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,
+                          int64_t deadline_ms, bool *kid_taken);
+
+/* Deletes expired secondaries (never the primary). *removed gets the kids
+ * and fingerprints of the deleted rows (other fields zero) as a malloc'd
+ * array of *n entries (NULL when none); the caller frees it. */
+dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info **removed,
+                              size_t *n);
+
+/* ---- change watcher ------------------------------------------------------ */
+
+/* Runs on the watcher thread with the watcher's own connection, which it may
+ * use for queries (e.g. dlc_secrets_load). */
+typedef void (*dlc_secrets_changed)(PGconn *conn, void *arg);
+typedef struct dlc_secrets_watch dlc_secrets_watch;
+
+/* Starts a thread that LISTENs on dlc_jwt_secrets over its own connection
+ * (params are copied) and calls cb: once per batch of notifications, after
+ * every (re)connect (changes may have been missed meanwhile), and every
+ * poll_ms as a safety net. A lost connection is re-established with backoff
+ * (100 ms doubling to 5 s). NULL when the thread cannot be started. */
+dlc_secrets_watch *dlc_secrets_watch_start(const dlc_db_params *p, int64_t poll_ms,
+                                           dlc_secrets_changed cb, void *arg);
+/* Stops the thread (within about 200 ms unless cb or a connect attempt is
+ * running), joins it and frees w. NULL is a no-op. */
+void dlc_secrets_watch_stop(dlc_secrets_watch *w);
 
 #endif

@@ -155,8 +155,7 @@ dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const 
     case DLC_DB_TIMEOUT:
         return dlc_call_fail(call, DLC_DEADLINE_EXCEEDED, NULL, "deadline exceeded");
     case DLC_DB_UNAVAILABLE:
-        return dlc_call_fail(call, DLC_UNAVAILABLE, "database_unavailable",
-                             "the database is unavailable");
+        return dlc_call_fail(call, DLC_UNAVAILABLE, NULL, "the database is unavailable");
     default:
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "internal error");
     }

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/request_id.h"
 
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/util/platform.h>
@@ -9,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/random.h>
 
 /* How often an idle worker wakes to look at the stop flag. */
 #define IDLE_POLL_MS 200
@@ -37,33 +37,17 @@ struct dlc_server {
     atomic_int ready; /* workers that finished worker_init */
 };
 
-static void new_request_id(char out[33])
-{
-    unsigned char raw[16];
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
-        int64_t t = dlc_clock_mono_ms();
-        for (size_t i = 0; i < sizeof raw; i++)
-            raw[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
-    }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof raw; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[32] = '\0';
-}
-
 static const char *pick_request_id(worker *w, const Dlc__Rpc__V1__Request *req)
 {
-    if (req && req->request_id[0])
+    if (req && dlc_request_id_ok(req->request_id))
         return req->request_id;
     const char *md = req ? dlc_envelope_md_get(req->metadata, req->n_metadata, "x-request-id")
                          : NULL;
-    if (md && md[0])
+    if (dlc_request_id_ok(md))
         return md;
     char *id = dlc_arena_alloc(&w->arena, 33);
     if (id)
-        new_request_id(id);
+        dlc_request_id_new(id);
     return id ? id : "";
 }
 
@@ -105,6 +89,10 @@ static void invoke(dlc_call *call, const dlc_method *m, void **payload, size_t *
         return;
     }
     *payload = dlc_envelope_pack_arena(call->arena, out, payload_len);
+    if (!*payload && *payload_len) {
+        *payload_len = 0;
+        dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    }
 }
 
 static void log_outcome(const dlc_call *call)
@@ -130,8 +118,12 @@ static nng_msg *handle(worker *w, nng_msg *msg)
     size_t payload_len = 0;
     if (req) {
         call.method = req->method;
-        call.deadline_ms =
-            now + (req->timeout_ms ? (int64_t)req->timeout_ms : s->opts.default_timeout_ms);
+        /* A caller may ask for less time than the default, never more: one
+         * client must not pin a worker (or a shutdown) for days. */
+        int64_t budget = s->opts.default_timeout_ms;
+        if (req->timeout_ms && (int64_t)req->timeout_ms < budget)
+            budget = req->timeout_ms;
+        call.deadline_ms = now + budget;
         const dlc_method *m = dlc_dispatch_find(s->opts.dispatch, req->method);
         if (!m)
             dlc_call_fail(&call, DLC_UNIMPLEMENTED, "unknown_method", "unknown method %.200s",

@@ -10,8 +10,8 @@
  * (over max_message_bytes + 64 KiB) are refused by nng itself
  * (NNG_OPT_RECVMAXSZ): the connection drops, nothing is read into memory.
  *
- * Deadline: timeout_ms of the request (0 → default_timeout_ms), counted
- * from receipt. A handler sees it in call->deadline_ms; a result produced
+ * Deadline: timeout_ms of the request, at most default_timeout_ms (0 → the
+ * default), counted from receipt. A handler sees it in call->deadline_ms; a result produced
  * after it is replaced by DEADLINE_EXCEEDED.
  */
 #ifndef DLC_SERVER_H

@@ -28,9 +28,14 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
     a->keyring = dlc_keyring_new();
     a->jwt = (dlc_jwt_opts){cfg->auth.jwt.issuer, cfg->auth.jwt.audience, cfg->auth.jwt.ttl_ms,
                             cfg->auth.jwt.leeway_ms};
-    a->admin_master_password = cfg->auth.admin_master_password;
     if (!a->hasher || !a->keyring) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *master = cfg->auth.admin_master_password;
+    if (master[0] && dlc_password_hash(a->hasher, master, strlen(master),
+                                       dlc_clock_mono_ms() + 60000, a->admin_hash) != DLC_PW_OK) {
+        snprintf(err, errlen, "auth.admin_master_password: cannot hash it");
         return -1;
     }
     return 0;

@@ -18,7 +18,9 @@ typedef struct {
     dlc_hasher *hasher;
     dlc_keyring *keyring;
     dlc_jwt_opts jwt;
-    char *admin_master_password; /* "" disables admin login */
+    /* argon2id of auth.admin_master_password, so guessing it costs what
+     * guessing a user's password does; "" when admin login is disabled. */
+    char admin_hash[DLC_PASSWORD_HASH_MAX];
 } dlc_auth;
 
 /* Who is calling; call->principal points at one after authorization. */

@@ -39,6 +39,16 @@ static dlc_hasher *hasher(const dlc_call *call)
     return ((const dlc_core *)call->app)->auth.hasher;
 }
 
+/* How long a request may wait for a hashing slot: a login flood must not
+ * hold every worker (Check and greet would queue behind it). */
+#define SLOT_WAIT_MS 250
+
+static int64_t slot_deadline(const dlc_call *call)
+{
+    int64_t cap = dlc_clock_mono_ms() + SLOT_WAIT_MS;
+    return call->deadline_ms < cap ? call->deadline_ms : cap;
+}
+
 /* Hashing is bounded: when every slot stays busy, the caller may retry. */
 static dlc_code password_failure(dlc_call *call, dlc_pw_rc rc)
 {
@@ -47,20 +57,20 @@ static dlc_code password_failure(dlc_call *call, dlc_pw_rc rc)
                              "invalid username or password");
     if (rc == DLC_PW_BUSY) {
         call->status.retry_after_ms = 1000;
-        return dlc_call_fail(call, DLC_UNAVAILABLE, "busy", "too many password operations; retry");
+        return dlc_call_fail(call, DLC_UNAVAILABLE, NULL, "too many password operations; retry");
     }
     return dlc_call_fail(call, DLC_INTERNAL, NULL, "password operation failed");
 }
 
 dlc_code dlc_account_hash(dlc_call *call, const char *pw, char out[DLC_PASSWORD_HASH_MAX])
 {
-    dlc_pw_rc rc = dlc_password_hash(hasher(call), pw, strlen(pw), call->deadline_ms, out);
+    dlc_pw_rc rc = dlc_password_hash(hasher(call), pw, strlen(pw), slot_deadline(call), out);
     return rc == DLC_PW_OK ? DLC_OK : password_failure(call, rc);
 }
 
 dlc_code dlc_account_verify(dlc_call *call, const char *stored, const char *pw)
 {
-    dlc_pw_rc rc = dlc_password_verify(hasher(call), stored, pw, strlen(pw), call->deadline_ms);
+    dlc_pw_rc rc = dlc_password_verify(hasher(call), stored, pw, strlen(pw), slot_deadline(call));
     if (rc == DLC_PW_OK && !stored)
         rc = DLC_PW_MISMATCH;
     return rc == DLC_PW_OK ? DLC_OK : password_failure(call, rc);

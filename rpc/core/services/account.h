@@ -26,7 +26,7 @@ bool dlc_account_username_ok(const char *name);
 bool dlc_account_password_ok(dlc_call *call, const char *field, const char *pw);
 
 /* Hashes pw into out; on failure sets the call's status (busy →
- * UNAVAILABLE "busy" with Retry-After) and returns its code. */
+ * UNAVAILABLE "unavailable" with Retry-After) and returns its code. */
 dlc_code dlc_account_hash(dlc_call *call, const char *pw, char out[DLC_PASSWORD_HASH_MAX]);
 
 /* Verifies pw against stored (NULL: unknown user, same cost). OK, or the

@@ -6,8 +6,8 @@
 #include "rpc/core/services/account.h"
 #include "storage/users.h"
 
-#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const dlc_auth *auth_of(const dlc_call *call)
@@ -39,6 +39,8 @@ static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, Protob
     }
     Dlc__V1__RegisterResponse *r = (Dlc__V1__RegisterResponse *)dlc_call_message(
         call, &dlc__v1__register_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->id = u.id;
     r->username = dlc_arena_strdup(call->arena, u.username);
     r->created_at = dlc_account_time(call, u.created_at_ms);
@@ -59,6 +61,8 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
                              dlc_jwt_rc_name(rc));
     Dlc__V1__TokenResponse *r =
         (Dlc__V1__TokenResponse *)dlc_call_message(call, &dlc__v1__token_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->token = dlc_arena_strdup(call->arena, token);
     free(token);
     r->token_type = "Bearer";
@@ -66,6 +70,18 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
     r->expires_at = dlc_account_time(call, issued.exp * 1000);
     *out = &r->base;
     return DLC_OK;
+}
+
+/* A hash made with other settings (hash_strength changed) is replaced at
+ * the next successful login, so old accounts stop timing differently. A
+ * failure here only delays the upgrade: the login itself succeeded. */
+static void upgrade_hash(dlc_call *call, int64_t id, bool needed, const char *password)
+{
+    char hash[DLC_PASSWORD_HASH_MAX];
+    bool found;
+    if (needed && dlc_account_hash(call, password, hash) == DLC_OK)
+        dlc_users_set_password(dlc_core_db(call), id, hash, call->deadline_ms, &found);
+    dlc_status_clear(&call->status);
 }
 
 static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
@@ -81,6 +97,8 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
         return dlc_core_db_fail(call, rc, "login", NULL);
     /* Unknown users cost the same hash as known ones (a dummy). */
     dlc_code verdict = dlc_account_verify(call, found ? u.password_hash : NULL, rq->password);
+    bool stored_needs_rehash = found && dlc_password_needs_rehash(auth_of(call)->hasher,
+                                                                  u.password_hash);
     dlc_claims c = {.is_admin = found && u.is_admin};
     snprintf(c.sub, sizeof c.sub, "%lld", (long long)u.id);
     snprintf(c.username, sizeof c.username, "%s", found ? u.username : "");
@@ -88,28 +106,20 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     dlc_user_clear(&u);
     if (verdict != DLC_OK)
         return verdict;
+    upgrade_hash(call, id, stored_needs_rehash, rq->password);
     rc = dlc_users_touch_login(dlc_core_db(call), id, call->deadline_ms);
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "login", NULL);
     return issue(call, &c, out);
 }
 
-/* Both sides hashed to a fixed size, then compared in constant time. */
-static bool master_password_matches(const char *configured, const char *given)
-{
-    unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
-    crypto_generichash(a, sizeof a, (const unsigned char *)configured, strlen(configured), NULL, 0);
-    crypto_generichash(b, sizeof b, (const unsigned char *)given, strlen(given), NULL, 0);
-    return sodium_memcmp(a, b, sizeof a) == 0;
-}
-
 static dlc_code admin_login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__AdminLoginRequest *rq = (const Dlc__V1__AdminLoginRequest *)in;
-    const char *configured = auth_of(call)->admin_master_password;
-    if (!configured[0] || !master_password_matches(configured, rq->master_password))
-        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "invalid_credentials",
-                             "invalid master password");
+    const char *hash = auth_of(call)->admin_hash;
+    /* Not configured: the dummy hash, so "disabled" and "wrong" look alike. */
+    if (dlc_account_verify(call, hash[0] ? hash : NULL, rq->master_password) != DLC_OK)
+        return call->status.code;
     dlc_claims c = {.sub = "admin", .username = "admin", .is_admin = true};
     return issue(call, &c, out);
 }
@@ -133,6 +143,8 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
                              "password reset is not allowed for this user");
     Dlc__V1__CompletePasswordResetResponse *r = (Dlc__V1__CompletePasswordResetResponse *)
         dlc_call_message(call, &dlc__v1__complete_password_reset_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->reset = true;
     *out = &r->base;
     return DLC_OK;

@@ -146,6 +146,8 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
         return dlc_core_db_fail(call, rc, "greet history", NULL);
     Dlc__V1__ListHistoryResponse *r = (Dlc__V1__ListHistoryResponse *)dlc_call_message(
         call, &dlc__v1__list_history_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     dlc_code code = fill_history(call, g, n, limit, r);
     for (size_t i = 0; i < n; i++)
         free(g[i].message);

@@ -101,7 +101,12 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
     dlc_db_rc rc = dlc_users_set_password(dlc_core_db(call), id, hash, call->deadline_ms, &found);
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "password change", NULL);
+    if (!found) /* deleted meanwhile: nothing changed, say so */
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                             "the token's user no longer exists");
     *out = dlc_call_message(call, &dlc__v1__change_password_response__descriptor);
+    if (!*out)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     return DLC_OK;
 }
 
@@ -148,6 +153,8 @@ static dlc_code list_users(dlc_call *call, const ProtobufCMessage *in, ProtobufC
         return dlc_core_db_fail(call, rc, "list users", NULL);
     Dlc__V1__ListUsersResponse *r = (Dlc__V1__ListUsersResponse *)dlc_call_message(
         call, &dlc__v1__list_users_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     dlc_code code = fill_page(call, users, n, limit, r);
     for (size_t i = 0; i < n; i++)
         dlc_user_clear(&users[i]);
@@ -174,6 +181,8 @@ static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, Protobuf
         return unknown_user(call);
     Dlc__V1__AllowPasswordResetResponse *r = (Dlc__V1__AllowPasswordResetResponse *)
         dlc_call_message(call, &dlc__v1__allow_password_reset_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->username = dlc_arena_strdup(call->arena, u.username);
     r->allow_password_reset = u.allow_password_reset;
     dlc_user_clear(&u);
@@ -192,6 +201,8 @@ static dlc_code delete_user(dlc_call *call, const ProtobufCMessage *in, Protobuf
     if (!found)
         return unknown_user(call);
     *out = dlc_call_message(call, &dlc__v1__delete_user_response__descriptor);
+    if (!*out)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     return DLC_OK;
 }
 

@@ -1,0 +1,191 @@
+/*
+ * dlc_secrets_watch: a thread that LISTENs on dlc_jwt_secrets over its own
+ * blocking connection and calls back when the secrets may have changed.
+ * Waits are sliced (SLICE_MS) so a stop request is noticed promptly.
+ */
+#include "storage/secrets.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SLICE_MS 200
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+enum { OWN_URL, OWN_HOST, OWN_USER, OWN_PASSWORD, OWN_NAME, OWN_SSL, OWN_APP, OWN_N };
+
+struct dlc_secrets_watch {
+    pthread_t thread;
+    atomic_bool stop;
+    dlc_db_params params; /* strings point into owned */
+    char *owned[OWN_N];
+    int64_t poll_ms;
+    dlc_secrets_changed cb;
+    void *arg;
+};
+
+static bool stopping(dlc_secrets_watch *w)
+{
+    return atomic_load(&w->stop);
+}
+
+/* Sleeps ms in slices, returning early when asked to stop. */
+static void nap(dlc_secrets_watch *w, int64_t ms)
+{
+    int64_t until = dlc_clock_mono_ms() + ms;
+    for (int64_t left = ms; left > 0 && !stopping(w); left = until - dlc_clock_mono_ms()) {
+        int64_t slice = left < SLICE_MS ? left : SLICE_MS;
+        struct timespec ts = {slice / 1000, (long)(slice % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A connection listening on dlc_jwt_secrets, or NULL (err filled). */
+static PGconn *listen_conn(dlc_secrets_watch *w, char *err, size_t errlen)
+{
+    PGconn *conn = dlc_db_connect_blocking(&w->params, err, errlen);
+    if (!conn)
+        return NULL;
+    PGresult *res = PQexec(conn, "LISTEN dlc_jwt_secrets");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        dlc_db_error_text(conn, res, err, errlen);
+    PQclear(res);
+    if (!ok) {
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+/* Connects, or sleeps the backoff (doubled for next time) and returns NULL. */
+static PGconn *reconnect(dlc_secrets_watch *w, int64_t *backoff_ms)
+{
+    char err[256] = "";
+    PGconn *conn = listen_conn(w, err, sizeof err);
+    if (conn) {
+        *backoff_ms = BACKOFF_MIN_MS;
+        return conn;
+    }
+    dlc_log_warn("secrets watcher cannot connect", "error", err);
+    nap(w, *backoff_ms);
+    *backoff_ms = *backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff_ms * 2;
+    return NULL;
+}
+
+/* Frees every queued notification; true when there was any. */
+static bool drain(PGconn *conn)
+{
+    bool any = false;
+    for (PGnotify *n; (n = PQnotifies(conn)) != NULL; any = true)
+        PQfreemem(n);
+    return any;
+}
+
+/* Calls back, again while notifications arrived during the callback (it may
+ * have read the state before their change), and restarts the poll period. */
+static void fire(dlc_secrets_watch *w, PGconn *conn, int64_t *next_poll)
+{
+    do
+        w->cb(conn, w->arg);
+    while (PQstatus(conn) == CONNECTION_OK && drain(conn) && !stopping(w));
+    *next_poll = dlc_clock_mono_ms() + w->poll_ms;
+}
+
+/* Waits one slice for notifications, calling back when due. false when the
+ * connection is lost. */
+static bool wait_slice(dlc_secrets_watch *w, PGconn *conn, int64_t *next_poll)
+{
+    int64_t left = *next_poll - dlc_clock_mono_ms();
+    struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+    int ready = poll(&pfd, 1, left <= 0 ? 0 : left < SLICE_MS ? (int)left : SLICE_MS);
+    if (ready < 0 && errno != EINTR)
+        return false;
+    if (ready > 0 && !PQconsumeInput(conn))
+        return false;
+    if (drain(conn) || dlc_clock_mono_ms() >= *next_poll)
+        fire(w, conn, next_poll);
+    return PQstatus(conn) == CONNECTION_OK;
+}
+
+static void *watch_main(void *arg)
+{
+    dlc_secrets_watch *w = arg;
+    PGconn *conn = NULL;
+    int64_t backoff_ms = BACKOFF_MIN_MS, next_poll = 0;
+    while (!stopping(w)) {
+        if (!conn) {
+            conn = reconnect(w, &backoff_ms);
+            if (conn)
+                fire(w, conn, &next_poll); /* changes may have been missed */
+        } else if (!wait_slice(w, conn, &next_poll)) {
+            dlc_log_warn("secrets watcher lost its connection; reconnecting");
+            PQfinish(conn);
+            conn = NULL;
+        }
+    }
+    PQfinish(conn);
+    return NULL;
+}
+
+static void free_watch(dlc_secrets_watch *w)
+{
+    for (int i = 0; i < OWN_N; i++)
+        free(w->owned[i]);
+    free(w);
+}
+
+static bool copy_params(dlc_secrets_watch *w, const dlc_db_params *src)
+{
+    w->params = *src;
+    const char **fields[OWN_N] = {
+        [OWN_URL] = &w->params.url,
+        [OWN_HOST] = &w->params.host,
+        [OWN_USER] = &w->params.user,
+        [OWN_PASSWORD] = &w->params.password,
+        [OWN_NAME] = &w->params.name,
+        [OWN_SSL] = &w->params.ssl_mode,
+        [OWN_APP] = &w->params.application_name,
+    };
+    for (int i = 0; i < OWN_N; i++) {
+        w->owned[i] = strdup(*fields[i] ? *fields[i] : "");
+        if (!w->owned[i])
+            return false;
+        *fields[i] = w->owned[i];
+    }
+    return true;
+}
+
+dlc_secrets_watch *dlc_secrets_watch_start(const dlc_db_params *p, int64_t poll_ms,
+                                           dlc_secrets_changed cb, void *arg)
+{
+    dlc_secrets_watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    atomic_init(&w->stop, false);
+    w->poll_ms = poll_ms > 0 ? poll_ms : SLICE_MS;
+    w->cb = cb;
+    w->arg = arg;
+    if (!copy_params(w, p) || pthread_create(&w->thread, NULL, watch_main, w) != 0) {
+        free_watch(w);
+        return NULL;
+    }
+    return w;
+}
+
+void dlc_secrets_watch_stop(dlc_secrets_watch *w)
+{
+    if (!w)
+        return;
+    atomic_store(&w->stop, true);
+    pthread_join(w->thread, NULL);
+    free_watch(w);
+}

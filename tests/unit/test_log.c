@@ -1,0 +1,80 @@
+/* Log lines are one JSON object each, even when cut to fit the buffer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/log.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Runs one log call with stderr redirected; returns the line (static). */
+static const char *capture(const char *msg, const char *key, const char *value)
+{
+    static char out[8192];
+    int fds[2], saved = dup(STDERR_FILENO);
+    assert_int_equal(pipe(fds), 0);
+    dup2(fds[1], STDERR_FILENO);
+    dlc_log_info(msg, key, value, "after", "x");
+    dup2(saved, STDERR_FILENO);
+    close(fds[1]);
+    ssize_t n = read(fds[0], out, sizeof out - 1);
+    close(fds[0]);
+    close(saved);
+    out[n > 0 ? n : 0] = '\0';
+    return out;
+}
+
+static json_t *parse(const char *line)
+{
+    assert_true(strlen(line) > 0 && line[strlen(line) - 1] == '\n');
+    json_error_t err;
+    json_t *j = json_loads(line, 0, &err);
+    if (!j)
+        fail_msg("not JSON (%s): %.200s", err.text, line);
+    return j;
+}
+
+static void short_lines_are_complete(void **state)
+{
+    (void)state;
+    json_t *j = parse(capture("hello \"quoted\" \\ back", "k", "v\n\t\x01"));
+    assert_string_equal(json_string_value(json_object_get(j, "msg")), "hello \"quoted\" \\ back");
+    assert_string_equal(json_string_value(json_object_get(j, "k")), "v\n\t\x01");
+    assert_string_equal(json_string_value(json_object_get(j, "after")), "x");
+    json_decref(j);
+}
+
+static void long_values_are_cut_but_valid(void **state)
+{
+    (void)state;
+    /* quotes and backslashes everywhere, so a cut may fall on an escape */
+    size_t n = 10000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        big[i] = "a\"\\\x02"[i % 4];
+    big[n] = '\0';
+    for (size_t shift = 0; shift < 8; shift++) {
+        json_decref(parse(capture(big + shift, "k", "v")));
+        json_t *j = parse(capture("m", "k", big + shift));
+        const char *v = json_string_value(json_object_get(j, "k"));
+        assert_non_null(v);
+        assert_true(strlen(v) < n); /* cut */
+        assert_null(json_object_get(j, "after")); /* later fields left out */
+        json_decref(j);
+    }
+    free(big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(short_lines_are_complete),
+        cmocka_unit_test(long_values_are_cut_but_valid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
