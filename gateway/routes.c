@@ -39,6 +39,11 @@ const dlc_endpoint dlc_endpoints[] = {
      .rpc = "dlc.v1.AdminService/AllowPasswordReset"},
     {"DELETE", "/api/v1/admin/users/{username}", .rpc = "dlc.v1.AdminService/DeleteUser",
      .status = 204},
+    {"GET", "/api/v1/admin/jwt/secrets", .rpc = "dlc.v1.AdminService/ListJwtSecrets"},
+    {"POST", "/api/v1/admin/jwt/secrets", .rpc = "dlc.v1.AdminService/AddJwtSecret",
+     .body = "*", .status = 201},
+    {"POST", "/api/v1/admin/jwt/secrets/rotate", .rpc = "dlc.v1.AdminService/RotateJwtSecret",
+     .body = "*"},
     /* Every RPC method, without a route of its own */
     {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
 };

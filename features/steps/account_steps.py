@@ -206,3 +206,23 @@ def step_json_at_keys(context, path, keys):
     missing = [key for key in _names(keys) if key not in value]
     if missing:
         _fail("missing keys at %s: %s" % (path, ", ".join(missing)), answer)
+
+
+@then('within {seconds:g} seconds an admin login is signed with the remembered "{name:Key}"')
+def step_login_signed_with(context, seconds, name):
+    """Keys reach a core through NOTIFY, so the new primary is polled for,
+    never slept on."""
+    import base64
+    import time
+    want = context.remembered[name]
+    body = json.dumps({"master_password": _master_password(context)})
+    deadline = time.monotonic() + seconds
+    while True:
+        token = send(context, "POST", "/api/v1/auth/admin/login", body, JSON).json()["token"]
+        head = token.split(".")[0]
+        kid = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))).get("kid")
+        if kid == want:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("tokens still signed with %r, expected %r" % (kid, want))
+        time.sleep(0.05)

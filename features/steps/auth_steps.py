@@ -78,3 +78,22 @@ def step_token_header(context):
     head = _header(context)
     if head.get("alg") != "HS256" or not head.get("kid"):
         raise AssertionError("token header %r" % head)
+
+
+@then("the retired secret expires {seconds:d} seconds after the rotation")
+def step_retired_expiry(context, seconds):
+    """The list is oldest first: [retired, new]; the retired one expires
+    the retention after the new one was created (one second of slack)."""
+    secrets = response(context).json()["secrets"]
+    retired, new = secrets[0], secrets[-1]
+    gap = retired["expires_at_unix"] - new["created_at_unix"]
+    if abs(gap - seconds) > 1:
+        raise AssertionError("retired secret expires %d s after the rotation, expected %d: %r"
+                             % (gap, seconds, secrets))
+
+
+@then("no secret value is shown")
+def step_no_secret_values(context):
+    for entry in response(context).json()["secrets"]:
+        if "secret" in entry:
+            raise AssertionError("a secret value is exposed: %r" % entry)

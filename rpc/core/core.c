@@ -6,6 +6,7 @@
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
 #include "rpc/core/services/users.h"
+#include "storage/secrets.h"
 #include "storage/users.h"
 
 #include <stdio.h>
@@ -24,7 +25,8 @@ static int collect_statements(dlc_core *core)
         const dlc_db_stmt *stmts;
         const size_t *count;
     } modules[] = {{SYSTEM_STATEMENTS, &SYSTEM_STATEMENT_COUNT},
-                   {dlc_users_statements, &dlc_users_statement_count}};
+                   {dlc_users_statements, &dlc_users_statement_count},
+                   {dlc_secrets_statements, &dlc_secrets_statement_count}};
     size_t total = 0;
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
         total += *modules[i].count;

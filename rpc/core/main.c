@@ -114,7 +114,9 @@ static int serve(const dlc_config *cfg, sigset_t *sigs)
         dlc_log_error("cannot start", "error", err);
         return 1;
     }
-    if (prepare_database(&core) != 0) {
+    dlc_db_params keys_db = dlc_core_db_params(&core.cfg);
+    keys_db.application_name = "dlc-rpcd keys";
+    if (prepare_database(&core) != 0 || dlc_auth_watch_start(&core.auth, &keys_db) != 0) {
         dlc_core_free(&core);
         return 1;
     }

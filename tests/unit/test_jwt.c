@@ -562,9 +562,22 @@ static void test_concurrent_republish(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* min(ttl × factor, max): the figures of the original service's ADR. */
+static void retention_arithmetic(void **state)
+{
+    (void)state;
+    const int64_t h = 3600 * 1000;
+    assert_int_equal(dlc_jwt_retention_ms(24 * h, 2.0, 72 * h), 48 * h);
+    assert_int_equal(dlc_jwt_retention_ms(2 * h, 3.0, 72 * h), 6 * h);
+    assert_int_equal(dlc_jwt_retention_ms(72 * h, 3.0, 72 * h), 72 * h); /* capped */
+    assert_int_equal(dlc_jwt_retention_ms(1 * h, 1.0, 72 * h), 1 * h);
+    assert_int_equal(dlc_jwt_retention_ms(1 * h, 2.5, 72 * h), 2 * h + h / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(retention_arithmetic),
         T(test_round_trip),
         T(test_jti_unique),
         T(test_audience_array),

@@ -28,6 +28,7 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
     a->keyring = dlc_keyring_new();
     a->jwt = (dlc_jwt_opts){cfg->auth.jwt.issuer, cfg->auth.jwt.audience, cfg->auth.jwt.ttl_ms,
                             cfg->auth.jwt.leeway_ms};
+    a->cleanup_interval_ms = cfg->auth.jwt.secret_retention.cleanup_interval_ms;
     if (!a->hasher || !a->keyring) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -43,24 +44,19 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
 
 void dlc_auth_free(dlc_auth *a)
 {
+    dlc_auth_watch_stop(a);
     dlc_hasher_free(a->hasher);
     dlc_keyring_free(a->keyring);
     memset(a, 0, sizeof *a);
 }
 
 /* "cfg-" + a fingerprint: every core given the same secret names it alike. */
-static void configured_key(const char *secret, dlc_jwt_key *key)
+static void configured_kid(const char *secret, char kid[64])
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
-    size_t len = strlen(secret);
-    crypto_hash_sha256(digest, (const unsigned char *)secret, len);
-    memset(key, 0, sizeof *key);
-    memcpy(key->kid, "cfg-", 4);
-    sodium_bin2hex(key->kid + 4, sizeof key->kid - 4, digest, 6);
-    memcpy(key->secret, secret, len);
-    key->secret_len = len;
-    key->primary = true;
-    key->created_at_ms = dlc_clock_wall_ms();
+    crypto_hash_sha256(digest, (const unsigned char *)secret, strlen(secret));
+    memcpy(kid, "cfg-", 5);
+    sodium_bin2hex(kid + 4, 64 - 4, digest, 6);
 }
 
 static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
@@ -77,46 +73,97 @@ static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
     key->expires_at_ms = row->expires_at_ms;
 }
 
-/* A generated primary offered to the database; the first core's wins. */
-static int shared_keys(PGconn *conn, dlc_jwt_key *keys, size_t *n, char *err, size_t errlen)
+/* Publishes rows as the keyring; wipes them. 0, or -1 (no usable primary). */
+static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 {
-    unsigned char secret[32], kid_raw[6];
-    char kid[16] = "k-";
-    randombytes_buf(secret, sizeof secret);
-    randombytes_buf(kid_raw, sizeof kid_raw);
-    sodium_bin2hex(kid + 2, sizeof kid - 2, kid_raw, sizeof kid_raw);
-    dlc_secret_row rows[MAX_KEYS];
-    int rc = dlc_secrets_bootstrap(conn, kid, secret, sizeof secret, rows, MAX_KEYS, n, err,
-                                   errlen);
-    for (size_t i = 0; rc == 0 && i < *n; i++)
+    dlc_jwt_key keys[MAX_KEYS];
+    for (size_t i = 0; i < n && i < MAX_KEYS; i++)
         key_from_row(&rows[i], &keys[i]);
-    sodium_memzero(secret, sizeof secret);
-    sodium_memzero(rows, sizeof rows);
+    int rc = dlc_keyring_set(a->keyring, keys, n < MAX_KEYS ? n : MAX_KEYS);
+    sodium_memzero(keys, sizeof keys);
+    sodium_memzero(rows, n * sizeof *rows);
     return rc;
 }
 
+/* Every core signs with the database's primary: the configured secret, or
+ * one generated here, is offered as the primary and kept only when there is
+ * none yet (a rotation made since then wins). */
 int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, PGconn *conn, char *err,
                        size_t errlen)
 {
-    dlc_jwt_key keys[MAX_KEYS];
-    size_t n = 0;
-    const char *secret = cfg->auth.jwt.secret;
-    int rc = 0;
-    if (secret[0] && (strlen(secret) < DLC_JWT_MIN_SECRET || strlen(secret) > DLC_JWT_MAX_SECRET)) {
-        snprintf(err, errlen, "auth.jwt.secret: must be %d to %d bytes", DLC_JWT_MIN_SECRET,
-                 DLC_JWT_MAX_SECRET);
-        rc = -1;
-    } else if (secret[0]) {
-        configured_key(secret, &keys[n++]);
+    const char *configured = cfg->auth.jwt.secret;
+    unsigned char secret[DLC_JWT_MAX_SECRET];
+    size_t len = strlen(configured);
+    char kid[64] = "k-";
+    if (len) {
+        memcpy(secret, configured, len);
+        configured_kid(configured, kid);
     } else {
-        rc = shared_keys(conn, keys, &n, err, errlen);
+        unsigned char kid_raw[6];
+        len = 32;
+        randombytes_buf(secret, len);
+        randombytes_buf(kid_raw, sizeof kid_raw);
+        sodium_bin2hex(kid + 2, sizeof kid - 2, kid_raw, sizeof kid_raw);
     }
-    if (rc == 0 && dlc_keyring_set(a->keyring, keys, n) != 0) {
+    dlc_secret_row rows[MAX_KEYS];
+    size_t n = 0;
+    int rc = dlc_secrets_bootstrap(conn, kid, secret, len, rows, MAX_KEYS, &n, err, errlen);
+    sodium_memzero(secret, sizeof secret);
+    if (rc == 0 && publish(a, rows, n) != 0) {
         snprintf(err, errlen, "signing keys: no usable primary key");
         rc = -1;
     }
-    sodium_memzero(keys, sizeof keys);
     return rc;
+}
+
+static void cleanup(dlc_auth *a)
+{
+    dlc_secret_info *removed = NULL;
+    size_t n = 0;
+    dlc_db_rc rc = dlc_secrets_cleanup(a->background, dlc_clock_mono_ms() + 10000, &removed, &n);
+    if (rc != DLC_DB_OK)
+        dlc_log_warn("jwt secret cleanup failed", "rc", dlc_db_rc_name(rc));
+    for (size_t i = 0; i < n; i++)
+        dlc_log_info("expired jwt secret removed", "kid", removed[i].kid, "secret_sha256",
+                     removed[i].fingerprint);
+    free(removed);
+}
+
+/* Watcher thread: jwt_secrets changed (or the safety poll): reload. */
+static void on_secrets_changed(PGconn *conn, void *arg)
+{
+    dlc_auth *a = arg;
+    if (dlc_clock_mono_ms() >= a->next_cleanup_ms) {
+        a->next_cleanup_ms = dlc_clock_mono_ms() + a->cleanup_interval_ms;
+        cleanup(a); /* its NOTIFY brings us back here to reload */
+    }
+    dlc_secret_row rows[MAX_KEYS];
+    size_t n = 0;
+    char err[256];
+    if (dlc_secrets_load(conn, rows, MAX_KEYS, &n, err, sizeof err) != 0 ||
+        publish(a, rows, n) != 0)
+        dlc_log_warn("jwt keys not reloaded; the previous ones stay", "error", err);
+}
+
+/* Changes made through any core reach this one within a second. */
+#define WATCH_POLL_MS 1000
+
+int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
+{
+    a->background = dlc_db_open(db, dlc_secrets_statements, dlc_secrets_statement_count);
+    a->next_cleanup_ms = dlc_clock_mono_ms();
+    a->watch = a->background ? dlc_secrets_watch_start(db, WATCH_POLL_MS, on_secrets_changed, a)
+                             : NULL;
+    return a->watch ? 0 : -1;
+}
+
+void dlc_auth_watch_stop(dlc_auth *a)
+{
+    if (a->watch)
+        dlc_secrets_watch_stop(a->watch);
+    a->watch = NULL;
+    dlc_db_close(a->background);
+    a->background = NULL;
 }
 
 /* The token of "authorization: Bearer <token>", or NULL. */

@@ -11,6 +11,7 @@
 #include "rpc/core/auth/password.h"
 #include "rpc/runtime/dispatch.h"
 #include "storage/db.h"
+#include "storage/secrets.h"
 
 #include <libpq-fe.h>
 
@@ -21,6 +22,12 @@ typedef struct {
     /* argon2id of auth.admin_master_password, so guessing it costs what
      * guessing a user's password does; "" when admin login is disabled. */
     char admin_hash[DLC_PASSWORD_HASH_MAX];
+    /* Key sharing between cores: a watcher reloads the keyring whenever
+     * jwt_secrets changes (NOTIFY) and runs the cleanup on its interval. */
+    dlc_secrets_watch *watch;
+    dlc_db *background; /* used by the watcher thread only */
+    int64_t cleanup_interval_ms;
+    int64_t next_cleanup_ms;
 } dlc_auth;
 
 /* Who is calling; call->principal points at one after authorization. */
@@ -39,6 +46,10 @@ void dlc_auth_free(dlc_auth *a);
  * 0, or -1 with err filled. */
 int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, PGconn *conn, char *err,
                        size_t errlen);
+
+/* Starts the watcher (reload on change, cleanup loop). 0, or -1. */
+int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db);
+void dlc_auth_watch_stop(dlc_auth *a);
 
 /* The server's authorize hook (app = the dlc_core). A user token of a
  * deleted user no longer works. */

@@ -465,3 +465,9 @@ dlc_jwt_rc dlc_jwt_verify(const dlc_keyring *k, const dlc_jwt_opts *o, const cha
         *out = c;
     return rc;
 }
+
+int64_t dlc_jwt_retention_ms(int64_t ttl_ms, double factor, int64_t max_ms)
+{
+    double scaled = (double)ttl_ms * factor;
+    return scaled >= (double)max_ms ? max_ms : (int64_t)scaled;
+}

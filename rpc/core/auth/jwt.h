@@ -74,6 +74,10 @@ typedef enum {
 
 const char *dlc_jwt_rc_name(dlc_jwt_rc rc);
 
+/* How long a demoted primary stays valid: min(ttl × factor, max). Tokens it
+ * signed live at most ttl, so factor ≥ 1 keeps every one of them valid. */
+int64_t dlc_jwt_retention_ms(int64_t ttl_ms, double factor, int64_t max_ms);
+
 /* Signs claims->sub/username/is_admin with the primary key; fills iat, nbf,
  * exp (now + ttl) and a random jti in *issued (may be NULL). *token is
  * malloc'd (caller free()s). */

@@ -5,6 +5,7 @@
 #include "rpc/core/auth/auth.h"
 #include "rpc/core/core.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/services/secrets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +213,10 @@ int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
         {"ListUsers", DLC_ACCESS_ADMIN, list_users},
         {"AllowPasswordReset", DLC_ACCESS_ADMIN, allow_reset},
         {"DeleteUser", DLC_ACCESS_ADMIN, delete_user},
+        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list},
+        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add},
+        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate},
     };
-    return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings, 3, err,
-                                    errlen);
+    return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings,
+                                    sizeof bindings / sizeof bindings[0], err, errlen);
 }

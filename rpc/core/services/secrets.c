@@ -1,0 +1,136 @@
+#include "rpc/core/services/secrets.h"
+
+#include "common/clock.h"
+#include "dlc/v1/admin.pb-c.h"
+#include "rpc/core/auth/jwt.h"
+#include "rpc/core/core.h"
+#include "storage/secrets.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Dlc__V1__JwtSecret *to_message(dlc_call *call, const dlc_secret_info *info, int64_t now)
+{
+    Dlc__V1__JwtSecret *m =
+        (Dlc__V1__JwtSecret *)dlc_call_message(call, &dlc__v1__jwt_secret__descriptor);
+    if (!m)
+        return NULL;
+    m->kid = dlc_arena_strdup(call->arena, info->kid);
+    m->is_primary = info->is_primary;
+    m->created_at_unix = info->created_at_ms / 1000;
+    m->expires_at_unix = info->expires_at_ms / 1000;
+    m->age_seconds = (now - info->created_at_ms) / 1000;
+    m->is_expired = info->expires_at_ms != 0 && info->expires_at_ms <= now;
+    m->secret_sha256 = dlc_arena_strdup(call->arena, info->fingerprint);
+    return m->kid && m->secret_sha256 ? m : NULL;
+}
+
+dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    (void)in;
+    dlc_secret_info *infos = NULL;
+    size_t n = 0;
+    dlc_db_rc rc = dlc_secrets_list(dlc_core_db(call), call->deadline_ms, &infos, &n);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "list jwt secrets", NULL);
+    Dlc__V1__ListJwtSecretsResponse *r = (Dlc__V1__ListJwtSecretsResponse *)dlc_call_message(
+        call, &dlc__v1__list_jwt_secrets_response__descriptor);
+    Dlc__V1__JwtSecret **items = dlc_arena_zalloc(call->arena, (n ? n : 1) * sizeof *items);
+    int64_t now = dlc_clock_wall_ms();
+    bool ok = r && items;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (items[i] = to_message(call, &infos[i], now)) != NULL;
+    free(infos);
+    if (!ok)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    r->count = (int32_t)n;
+    r->secrets = items;
+    r->n_secrets = n;
+    *out = &r->base;
+    return DLC_OK;
+}
+
+/* "k-" + 12 random hex characters. */
+static void new_kid(char kid[64])
+{
+    unsigned char raw[6];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(kid, "k-", 3);
+    sodium_bin2hex(kid + 2, 64 - 2, raw, sizeof raw);
+}
+
+/* Stores a secret; a primary retires the previous one after the retention
+ * period. Answers with the new entry (found again by its kid). */
+static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, bool primary,
+                      int64_t expires_in_s, ProtobufCMessage **out)
+{
+    const dlc_config *cfg = dlc_core_config(call);
+    int64_t now = dlc_clock_wall_ms();
+    int64_t retire = primary ? now + dlc_jwt_retention_ms(
+                                         cfg->auth.jwt.ttl_ms,
+                                         cfg->auth.jwt.secret_retention.retention_factor,
+                                         cfg->auth.jwt.secret_retention.max_retention_ms)
+                             : 0;
+    char kid[64];
+    new_kid(kid);
+    bool taken = false;
+    dlc_db_rc rc = dlc_secrets_add(dlc_core_db(call), kid, secret, len, primary,
+                                   expires_in_s ? now + expires_in_s * 1000 : 0, retire,
+                                   call->deadline_ms, &taken);
+    if (rc != DLC_DB_OK || taken)
+        return taken ? dlc_call_fail(call, DLC_ABORTED, NULL, "key id collision; retry")
+                     : dlc_core_db_fail(call, rc, "store jwt secret", NULL);
+    dlc_secret_info *infos = NULL;
+    size_t n = 0;
+    rc = dlc_secrets_list(dlc_core_db(call), call->deadline_ms, &infos, &n);
+    Dlc__V1__JwtSecret *m = NULL;
+    for (size_t i = 0; rc == DLC_DB_OK && i < n; i++) {
+        if (strcmp(infos[i].kid, kid) == 0)
+            m = to_message(call, &infos[i], now);
+    }
+    free(infos);
+    if (!m)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "the new secret could not be read back");
+    *out = &m->base;
+    return DLC_OK;
+}
+
+static bool secret_ok(dlc_call *call, const char *field, size_t len)
+{
+    if (len >= DLC_JWT_MIN_SECRET && len <= DLC_JWT_MAX_SECRET)
+        return true;
+    dlc_status_violation(&call->status, field, "must be %d to %d bytes", DLC_JWT_MIN_SECRET,
+                         DLC_JWT_MAX_SECRET);
+    return false;
+}
+
+dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__AddJwtSecretRequest *rq = (const Dlc__V1__AddJwtSecretRequest *)in;
+    bool ok = secret_ok(call, "secret", strlen(rq->secret));
+    if (rq->expires_in < 0) {
+        dlc_status_violation(&call->status, "expires_in", "must not be negative");
+        ok = false;
+    }
+    if (!ok)
+        return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid secret");
+    return store(call, (const unsigned char *)rq->secret, strlen(rq->secret), rq->is_primary,
+                 rq->expires_in, out);
+}
+
+dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
+                                ProtobufCMessage **out)
+{
+    const Dlc__V1__RotateJwtSecretRequest *rq = (const Dlc__V1__RotateJwtSecretRequest *)in;
+    size_t len = strlen(rq->new_secret);
+    if (len && !secret_ok(call, "new_secret", len))
+        return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid secret");
+    unsigned char generated[32];
+    if (!len)
+        randombytes_buf(generated, sizeof generated);
+    dlc_code code = store(call, len ? (const unsigned char *)rq->new_secret : generated,
+                          len ? len : sizeof generated, true, 0, out);
+    sodium_memzero(generated, sizeof generated);
+    return code;
+}

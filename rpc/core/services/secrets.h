@@ -1,0 +1,13 @@
+/* AdminService's JWT secret methods (bound with the rest of AdminService in
+ * users.c): list by fingerprint, add, rotate. */
+#ifndef DLC_SVC_SECRETS_H
+#define DLC_SVC_SECRETS_H
+
+#include "rpc/runtime/dispatch.h"
+
+dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
+dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
+dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
+                                ProtobufCMessage **out);
+
+#endif
