@@ -6,15 +6,17 @@
 #   pg.sh stop      fast shutdown (fine when not running)
 #   pg.sh status    exit 0 when running
 #   pg.sh env       export PGHOST/PGPORT/PGUSER/PGDATABASE lines for eval
+#                   (loopback TCP: in clones under /tmp the unix socket file was
+#                   seen to vanish mid-run, so clients do not depend on it)
 #   pg.sh destroy   stop and delete the cluster
 #
 # Cluster folder: $DLC_PG_DIR, else <repo>/.dlc/pg (or /tmp/dlc-pg-<hash> when
 # running as root and the postgres user cannot reach the repo). Socket name:
-# $DLC_PG_PORT, else 5432.
+# $DLC_PG_PORT, else a free loopback port chosen once per cluster folder
+# (kept in <dir>.port); the server listens on 127.0.0.1 and on a unix socket.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-PORT=${DLC_PG_PORT:-5432}
 
 die() {
     echo "pg.sh: $*" >&2
@@ -71,6 +73,28 @@ cluster_dir() {
 
 DIR=$(cluster_dir)
 case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
+
+# Something listens on 127.0.0.1:$1.
+port_in_use() {
+    (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null
+}
+
+# The cluster's port: given, or chosen once (from the folder's hash, moving
+# on while taken) and remembered beside the folder.
+cluster_port() {
+    if [ -n "${DLC_PG_PORT:-}" ]; then
+        echo "$DLC_PG_PORT"
+    elif [ -s "$DIR.port" ]; then
+        cat "$DIR.port"
+    else
+        local p=$((20000 + $(printf '%s' "$DIR" | cksum | cut -d' ' -f1) % 20000))
+        while port_in_use "$p"; do p=$((p + 1)); done
+        mkdir -p "$(dirname "$DIR")"
+        echo "$p" >"$DIR.port"
+        echo "$p"
+    fi
+}
+PORT=$(cluster_port)
 DATA=$DIR/data
 SOCK=$DIR/sock
 LOG=$DIR/postgres.log
@@ -120,7 +144,7 @@ start_server() {
     local bin=$1 opts
     # Socket path limit of the kernel (sun_path) is 108 bytes.
     [ ${#SOCK} -le 90 ] || die "socket dir path too long: $SOCK (set DLC_PG_DIR)"
-    opts="-h '' -k '$SOCK' -p $PORT -N 200 -c fsync=off"
+    opts="-h 127.0.0.1 -k '$SOCK' -p $PORT -N 200 -c fsync=off"
     opts+=" -c synchronous_commit=off -c full_page_writes=off"
     # 9>&-: the postmaster must not inherit (and so hold) our lock.
     if ! as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "$opts" start >/dev/null 9>&-; then
@@ -133,7 +157,7 @@ start_server() {
 is_ready_within() {
     local bin=$1 tenths=$2 _
     for _ in $(seq 1 "$tenths"); do
-        "$bin/pg_isready" -q -h "$SOCK" -p "$PORT" && return 0
+        "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT" && return 0
         sleep 0.1
     done
     return 1
@@ -142,7 +166,7 @@ is_ready_within() {
 wait_ready() {
     local bin=$1 _
     for _ in $(seq 1 100); do
-        if "$bin/pg_isready" -q -h "$SOCK" -p "$PORT"; then
+        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
             return 0
         fi
         sleep 0.1
@@ -158,7 +182,7 @@ cmd_start() {
         is_ready_within "$bin" 30 && return 0
         # The postmaster lives but does not answer on its socket (seen when
         # the socket file vanished under a clone in /tmp): restart it.
-        echo "pg.sh: server running but not answering on $SOCK; restarting it" >&2
+        echo "pg.sh: server running but not answering on port $PORT; restarting it" >&2
         as_owner "$bin/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null 9>&- || true
     fi
     prepare_dir
@@ -178,11 +202,11 @@ cmd_stop() {
 }
 
 cmd_status() {
-    running && "$(find_bindir)/pg_isready" -q -h "$SOCK" -p "$PORT"
+    running && "$(find_bindir)/pg_isready" -q -h 127.0.0.1 -p "$PORT"
 }
 
 cmd_env() {
-    printf 'export PGHOST=%q\n' "$SOCK"
+    printf 'export PGHOST=127.0.0.1\n'
     printf 'export PGPORT=%q\n' "$PORT"
     printf 'export PGUSER=%q\n' "$(superuser)"
     printf 'export PGDATABASE=postgres\n'
@@ -190,7 +214,7 @@ cmd_env() {
 
 cmd_destroy() {
     cmd_stop
-    rm -rf "$DIR"
+    rm -rf "$DIR" "$DIR.port"
 }
 
 case ${1:-} in

@@ -50,7 +50,9 @@ dlc_db_params dlc_core_db_params(const dlc_config *cfg)
     return (dlc_db_params){
         .url = cfg->database.url,
         .host = cfg->database.host,
-        .port = cfg->database.port,
+        /* with no host configured, libpq's PGHOST/PGPORT decide: a default
+         * port of 5432 must not override PGPORT */
+        .port = cfg->database.host[0] ? cfg->database.port : 0,
         .user = cfg->database.user,
         .password = cfg->database.password,
         .name = cfg->database.name,
