@@ -598,3 +598,19 @@ const char *dlc_db_rc_name(dlc_db_rc rc)
     }
     return "unknown";
 }
+
+dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
+                     int64_t deadline_ms, PGresult **out, char sqlstate[6],
+                     const char *quiet_state)
+{
+    char state[6] = "";
+    char err[256] = "";
+    dlc_db_rc rc =
+        dlc_db_exec(db, stmt_name, nparams, values, deadline_ms, out, state, err, sizeof err);
+    if (sqlstate)
+        memcpy(sqlstate, state, sizeof state);
+    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
+        dlc_log_warn("query failed", "stmt", stmt_name, "rc", dlc_db_rc_name(rc), "sqlstate",
+                     state, "error", err);
+    return rc;
+}

@@ -71,6 +71,13 @@ dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams,
                       const char *const *values, int64_t deadline_ms,
                       PGresult **out, char sqlstate[6], char *errbuf, size_t errlen);
 
+/* dlc_db_exec that logs a failure (statement name, code, SQLSTATE, the
+ * server's message; never parameter values) unless its SQLSTATE is the
+ * one the caller expects (quiet_state, or NULL). sqlstate may be NULL. */
+dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
+                     int64_t deadline_ms, PGresult **out, char sqlstate[6],
+                     const char *quiet_state);
+
 /* Health probe: runs a trivial round trip ("SELECT 1") within the deadline,
  * reconnecting if needed (ignoring backoff). OK when the database answers. */
 dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen);

@@ -151,22 +151,6 @@ int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *se
 
 /* ---- administration (request path) -------------------------------------- */
 
-/* Runs stmt; failures are logged with the statement name and the server's
- * message (dlc_db keeps parameter values out of it), except the SQLSTATE
- * the caller expects (quiet_state, or NULL). */
-static dlc_db_rc run(dlc_db *db, const char *stmt, int nparams, const char *const *values,
-                     int64_t deadline_ms, PGresult **res, char sqlstate[6], const char *quiet_state)
-{
-    char state[6] = "";
-    char err[256] = "";
-    dlc_db_rc rc = dlc_db_exec(db, stmt, nparams, values, deadline_ms, res, state, err, sizeof err);
-    if (sqlstate)
-        memcpy(sqlstate, state, sizeof state);
-    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
-        dlc_log_warn("secrets query failed", "stmt", stmt, "rc", dlc_db_rc_name(rc), "sqlstate",
-                     state, "error", err);
-    return rc;
-}
 
 static void row_to_info(const PGresult *res, int row, dlc_secret_info *info)
 {
@@ -188,7 +172,7 @@ static dlc_db_rc infos(dlc_db *db, const char *stmt, int64_t deadline_ms, dlc_se
     PGresult *res = NULL;
     *out = NULL;
     *n = 0;
-    dlc_db_rc rc = run(db, stmt, 0, NULL, deadline_ms, &res, NULL, NULL);
+    dlc_db_rc rc = dlc_db_run(db, stmt, 0, NULL, deadline_ms, &res, NULL, NULL);
     int rows = rc == DLC_DB_OK ? PQntuples(res) : 0;
     if (rows > 0) {
         *out = calloc((size_t)rows, sizeof **out);
@@ -239,7 +223,7 @@ dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secr
                             retire_primary_at_ms ? retire.s : NULL};
     PGresult *res = NULL;
     char state[6];
-    dlc_db_rc rc = run(db, "secrets_add", 5, values, deadline_ms, &res, state, "23505");
+    dlc_db_rc rc = dlc_db_run(db, "secrets_add", 5, values, deadline_ms, &res, state, "23505");
     explicit_bzero(hex, sizeof hex);
     PQclear(res);
     if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {

@@ -101,22 +101,6 @@ static int clamp_limit(int limit)
     return limit < 1 ? 1 : limit > LIST_MAX ? LIST_MAX : limit;
 }
 
-/* Runs stmt; failures are logged with the statement name and the server's
- * message (dlc_db keeps parameter values out of it), except the SQLSTATE
- * the caller expects (quiet_state, or NULL). */
-static dlc_db_rc run(dlc_db *db, const char *stmt, int nparams, const char *const *values,
-                     int64_t deadline_ms, PGresult **res, char sqlstate[6], const char *quiet_state)
-{
-    char state[6] = "";
-    char err[256] = "";
-    dlc_db_rc rc = dlc_db_exec(db, stmt, nparams, values, deadline_ms, res, state, err, sizeof err);
-    if (sqlstate)
-        memcpy(sqlstate, state, sizeof state);
-    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
-        dlc_log_warn("users query failed", "stmt", stmt, "rc", dlc_db_rc_name(rc), "sqlstate",
-                     state, "error", err);
-    return rc;
-}
 
 static int64_t get_i64(const PGresult *res, int row, int col)
 {
@@ -161,7 +145,7 @@ static dlc_db_rc one_user(dlc_db *db, const char *stmt, int nparams, const char 
 {
     PGresult *res = NULL;
     *found = false;
-    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    dlc_db_rc rc = dlc_db_run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
     if (rc == DLC_DB_OK && PQntuples(res) == 1) {
         *found = true;
         if (out && !row_to_user(res, 0, out)) {
@@ -178,7 +162,7 @@ static dlc_db_rc any_row(dlc_db *db, const char *stmt, int nparams, const char *
                          int64_t deadline_ms, bool *hit)
 {
     PGresult *res = NULL;
-    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    dlc_db_rc rc = dlc_db_run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
     if (hit)
         *hit = rc == DLC_DB_OK && PQntuples(res) == 1;
     PQclear(res);
@@ -205,7 +189,7 @@ dlc_db_rc dlc_users_create(dlc_db *db, const char *username, const char *passwor
     PGresult *res = NULL;
     char state[6];
     *taken = false;
-    dlc_db_rc rc = run(db, "users_create", 2, values, deadline_ms, &res, state, "23505");
+    dlc_db_rc rc = dlc_db_run(db, "users_create", 2, values, deadline_ms, &res, state, "23505");
     if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {
         *taken = true;
         return DLC_DB_OK;
@@ -307,7 +291,7 @@ static dlc_db_rc list_rows(dlc_db *db, const char *stmt, int nparams, const char
     PGresult *res = NULL;
     *out = NULL;
     *n = 0;
-    dlc_db_rc rc = run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
+    dlc_db_rc rc = dlc_db_run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
     size_t rows = rc == DLC_DB_OK ? (size_t)PQntuples(res) : 0;
     void *array = rows ? calloc(rows, elem) : NULL;
     if (rows && (!array || !fill(res, array, rows))) {

@@ -29,46 +29,25 @@
 #define ROTATORS 4
 #define WATCH_APP "dlc-secrets-watch-test"
 
-typedef struct {
-    char name[64];
-    PGconn *conn;
-    dlc_db *db;
-} fixture;
-
 static dlc_db *open_db(const char *name)
 {
     dlc_db_params p = dlc_testdb_params(name, 5000);
     return dlc_db_open(&p, dlc_secrets_statements, dlc_secrets_statement_count);
 }
 
+typedef dlc_testdb_fixture fixture;
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || dlc_testdb_create(f->name, sizeof f->name) != 0) {
-        free(f);
-        return -1;
-    }
     *state = f;
-    f->conn = dlc_testdb_connect(f->name);
-    if (!f->conn)
-        return -1;
-    dlc_migrate_report rep;
-    char err[256] = "";
-    if (dlc_migrate_run(f->conn, dlc_migrations_embedded, dlc_migrations_embedded_count, &rep, err,
-                        sizeof err) != 0) {
-        print_message("migrate: %s\n", err);
-        return -1;
-    }
-    f->db = open_db(f->name);
-    return f->db ? 0 : -1;
+    return f ? dlc_testdb_fixture_open(f, dlc_secrets_statements, dlc_secrets_statement_count) : -1;
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
-    dlc_db_close(f->db);
-    PQfinish(f->conn);
-    int rc = dlc_testdb_drop(f->name);
+    int rc = dlc_testdb_fixture_close(f);
     free(f);
     return rc;
 }

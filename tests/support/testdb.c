@@ -1,10 +1,12 @@
 #include "support/testdb.h"
 
 #include "storage/db.h"
+#include "storage/migrate.h"
 
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define HINT "is the private cluster running? scripts/pg.sh start && eval \"$(scripts/pg.sh env)\""
@@ -77,4 +79,30 @@ int dlc_testdb_drop(const char *name)
     char sql[160];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
     return admin_exec(sql);
+}
+
+int dlc_testdb_fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    if (dlc_testdb_create(f->name, sizeof f->name) != 0 || !(f->conn = dlc_testdb_connect(f->name)))
+        return -1;
+    dlc_migrate_report rep;
+    char err[256] = "";
+    if (dlc_migrate_run(f->conn, dlc_migrations_embedded, dlc_migrations_embedded_count, &rep, err,
+                        sizeof err) != 0) {
+        fprintf(stderr, "testdb: migrate: %s\n", err);
+        return -1;
+    }
+    dlc_db_params p = dlc_testdb_params(f->name, 5000);
+    f->db = dlc_db_open(&p, stmts, n);
+    return f->db ? 0 : -1;
+}
+
+int dlc_testdb_fixture_close(dlc_testdb_fixture *f)
+{
+    dlc_db_close(f->db);
+    PQfinish(f->conn);
+    int rc = f->name[0] ? dlc_testdb_drop(f->name) : 0;
+    memset(f, 0, sizeof *f);
+    return rc;
 }

@@ -25,4 +25,17 @@ PGconn *dlc_testdb_connect(const char *name);
 /* Runs sql (no parameters), returns 0 when the command succeeded. */
 int dlc_testdb_exec(PGconn *conn, const char *sql);
 
+/* A fresh database with every migration applied, an admin connection to it
+ * and a dlc_db registering stmts (n of them). */
+typedef struct {
+    char name[64];
+    PGconn *conn;
+    dlc_db *db;
+} dlc_testdb_fixture;
+
+/* 0, or -1 (message on stderr; close what was opened with the close call). */
+int dlc_testdb_fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, size_t n);
+/* Closes both connections and drops the database. 0 or -1. */
+int dlc_testdb_fixture_close(dlc_testdb_fixture *f);
+
 #endif
