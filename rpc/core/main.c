@@ -84,8 +84,10 @@ static int prepare_database(dlc_core *core)
 {
     PGconn *conn = connect_database(&core->cfg, STARTUP_DB_WAIT_MS);
     char err[512] = "database not reachable";
-    int rc = conn && (!core->cfg.database.auto_migrate || migrate(conn) == 0) &&
-                     dlc_auth_load_keys(&core->auth, &core->cfg, conn, err, sizeof err) == 0
+    bool migrated = conn && (!core->cfg.database.auto_migrate || migrate(conn) == 0);
+    if (conn && !migrated)
+        snprintf(err, sizeof err, "migrations failed (see above)");
+    int rc = migrated && dlc_auth_load_keys(&core->auth, &core->cfg, conn, err, sizeof err) == 0
                  ? 0
                  : -1;
     if (rc != 0)

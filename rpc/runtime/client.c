@@ -49,8 +49,10 @@ static int open_socket(dlc_client *c, req_socket *rs, char *err, size_t errlen)
         rv = nng_socket_set_size(rs->sock, NNG_OPT_RECVMAXSZ, c->opts.max_message_bytes + RECV_SLACK);
     if (rv == 0)
         rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMINT, 50);
+    /* A call lands on one socket's context: while that socket redials, the
+     * call waits even if others are connected, so redials stay frequent. */
     if (rv == 0)
-        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMAXT, 1000);
+        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMAXT, 250);
     if (rv == 0)
         rv = nng_pipe_notify(rs->sock, NNG_PIPE_EV_ADD_POST, on_pipe, rs);
     if (rv == 0)

@@ -73,13 +73,32 @@ static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
     key->expires_at_ms = row->expires_at_ms;
 }
 
-/* Publishes rows as the keyring; wipes them. 0, or -1 (no usable primary). */
+/* True when the keyring holds exactly these keys already. */
+static bool unchanged(const dlc_auth *a, const dlc_jwt_key *keys, size_t n)
+{
+    dlc_jwt_key current[MAX_KEYS];
+    size_t have = dlc_keyring_list(a->keyring, current, MAX_KEYS);
+    bool same = have == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(current[i].kid, keys[i].kid) == 0 &&
+               current[i].primary == keys[i].primary &&
+               current[i].expires_at_ms == keys[i].expires_at_ms &&
+               current[i].secret_len == keys[i].secret_len &&
+               sodium_memcmp(current[i].secret, keys[i].secret, keys[i].secret_len) == 0;
+    sodium_memzero(current, sizeof current);
+    return same;
+}
+
+/* Publishes rows as the keyring, unless nothing changed (every publish
+ * keeps a retired snapshot until exit, and the watcher polls each second).
+ * Wipes the rows. 0, or -1 (no usable primary). */
 static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 {
     dlc_jwt_key keys[MAX_KEYS];
-    for (size_t i = 0; i < n && i < MAX_KEYS; i++)
+    n = n < MAX_KEYS ? n : MAX_KEYS;
+    for (size_t i = 0; i < n; i++)
         key_from_row(&rows[i], &keys[i]);
-    int rc = dlc_keyring_set(a->keyring, keys, n < MAX_KEYS ? n : MAX_KEYS);
+    int rc = unchanged(a, keys, n) ? 0 : dlc_keyring_set(a->keyring, keys, n);
     sodium_memzero(keys, sizeof keys);
     sodium_memzero(rows, n * sizeof *rows);
     return rc;
