@@ -306,11 +306,14 @@ static void scrub_url_secrets(const dlc_db_params *p, db_err *e)
     PQconninfoOption *opts = PQconninfoParse(p->url, &perr);
     PQfreemem(perr);
     bool leak = !opts;
-    for (PQconninfoOption *o = opts; o && o->keyword; o++)
-        leak |= strcmp(o->keyword, "password") == 0 && o->val && o->val[0] && strstr(e->msg, o->val);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        bool password = strcmp(o->keyword, "password") == 0 && o->val && o->val[0];
+        leak |= password && strstr(e->msg, o->val);
+    }
     PQconninfoFree(opts);
     if (leak)
-        err_set(e, NULL, "cannot use database.url (details withheld: they may contain the password)");
+        err_set(e, NULL,
+                "cannot use database.url (details withheld: they may contain the password)");
 }
 
 /* Connects with the session settings within the deadline. */
@@ -613,4 +616,11 @@ dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char 
         dlc_log_warn("query failed", "stmt", stmt_name, "rc", dlc_db_rc_name(rc), "sqlstate",
                      state, "error", err);
     return rc;
+}
+
+dlc_db_int_text dlc_db_int(int64_t v)
+{
+    dlc_db_int_text t;
+    snprintf(t.text, sizeof t.text, "%lld", (long long)v);
+    return t;
 }

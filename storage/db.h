@@ -71,6 +71,12 @@ dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams,
                       const char *const *values, int64_t deadline_ms,
                       PGresult **out, char sqlstate[6], char *errbuf, size_t errlen);
 
+/* An integer as a statement parameter (text): dlc_db_int(42).text. */
+typedef struct {
+    char text[24];
+} dlc_db_int_text;
+dlc_db_int_text dlc_db_int(int64_t v);
+
 /* dlc_db_exec that logs a failure (statement name, code, SQLSTATE, the
  * server's message; never parameter values) unless its SQLSTATE is the
  * one the caller expects (quiet_state, or NULL). sqlstate may be NULL. */

@@ -196,16 +196,6 @@ dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info *
     return infos(db, "secrets_cleanup", deadline_ms, removed, n);
 }
 
-typedef struct {
-    char s[24];
-} num_text;
-
-static num_text i64_text(int64_t v)
-{
-    num_text t;
-    snprintf(t.s, sizeof t.s, "%" PRId64, v);
-    return t;
-}
 
 dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
                           bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,
@@ -218,9 +208,11 @@ dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secr
     }
     char hex[2 * DLC_SECRET_MAX + 1];
     hex_encode(secret, len, hex);
-    num_text expires = i64_text(expires_at_ms), retire = i64_text(retire_primary_at_ms);
-    const char *values[] = {kid, hex, primary ? "true" : "false", expires_at_ms ? expires.s : NULL,
-                            retire_primary_at_ms ? retire.s : NULL};
+    dlc_db_int_text expires = dlc_db_int(expires_at_ms);
+    dlc_db_int_text retire = dlc_db_int(retire_primary_at_ms);
+    const char *values[] = {kid, hex, primary ? "true" : "false",
+                            expires_at_ms ? expires.text : NULL,
+                            retire_primary_at_ms ? retire.text : NULL};
     PGresult *res = NULL;
     char state[6];
     dlc_db_rc rc = dlc_db_run(db, "secrets_add", 5, values, deadline_ms, &res, state, "23505");

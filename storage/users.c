@@ -85,16 +85,6 @@ const size_t dlc_users_statement_count =
 
 /* ---- helpers ------------------------------------------------------------- */
 
-typedef struct {
-    char s[24];
-} num_text;
-
-static num_text i64_text(int64_t v)
-{
-    num_text t;
-    snprintf(t.s, sizeof t.s, "%" PRId64, v);
-    return t;
-}
 
 static int clamp_limit(int limit)
 {
@@ -210,8 +200,8 @@ dlc_db_rc dlc_users_find_by_name(dlc_db *db, const char *username, int64_t deadl
 dlc_db_rc dlc_users_find_by_id(dlc_db *db, int64_t id, int64_t deadline_ms, dlc_user *out,
                                bool *found)
 {
-    num_text idt = i64_text(id);
-    const char *values[] = {idt.s};
+    dlc_db_int_text idt = dlc_db_int(id);
+    const char *values[] = {idt.text};
     return one_user(db, "users_find_by_id", 1, values, deadline_ms, out, found);
 }
 
@@ -219,23 +209,23 @@ dlc_db_rc dlc_users_update_profile(dlc_db *db, int64_t id, const char *descripti
                                    const char *current_goal, int64_t deadline_ms, dlc_user *out,
                                    bool *found)
 {
-    num_text idt = i64_text(id);
-    const char *values[] = {idt.s, description, current_goal};
+    dlc_db_int_text idt = dlc_db_int(id);
+    const char *values[] = {idt.text, description, current_goal};
     return one_user(db, "users_update_profile", 3, values, deadline_ms, out, found);
 }
 
 dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_hash,
                                  int64_t deadline_ms, bool *found)
 {
-    num_text idt = i64_text(id);
-    const char *values[] = {idt.s, password_hash};
+    dlc_db_int_text idt = dlc_db_int(id);
+    const char *values[] = {idt.text, password_hash};
     return any_row(db, "users_set_password", 2, values, deadline_ms, found);
 }
 
 dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms)
 {
-    num_text idt = i64_text(id);
-    const char *values[] = {idt.s};
+    dlc_db_int_text idt = dlc_db_int(id);
+    const char *values[] = {idt.text};
     return any_row(db, "users_touch_login", 1, values, deadline_ms, NULL);
 }
 
@@ -319,9 +309,9 @@ static bool fill_greetings(PGresult *res, void *array, size_t rows)
 dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
                          dlc_user **out, size_t *n)
 {
-    num_text after = i64_text(after_id);
-    num_text lim = i64_text(clamp_limit(limit));
-    const char *values[] = {after.s, lim.s};
+    dlc_db_int_text after = dlc_db_int(after_id);
+    dlc_db_int_text lim = dlc_db_int(clamp_limit(limit));
+    const char *values[] = {after.text, lim.text};
     return list_rows(db, "users_list", 2, values, deadline_ms, sizeof **out, fill_users,
                      (void **)out, n);
 }
@@ -331,8 +321,8 @@ dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadli
 dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
                             const char *context_json, int64_t deadline_ms)
 {
-    num_text uid = i64_text(user_id);
-    const char *values[] = {uid.s, message, context_json};
+    dlc_db_int_text uid = dlc_db_int(user_id);
+    const char *values[] = {uid.text, message, context_json};
     return any_row(db, "greetings_add", 3, values, deadline_ms, NULL);
 }
 
@@ -363,10 +353,10 @@ static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows)
 dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
                              int64_t deadline_ms, dlc_greeting **out, size_t *n)
 {
-    num_text uid = i64_text(user_id);
-    num_text before = i64_text(before_id);
-    num_text lim = i64_text(clamp_limit(limit));
-    const char *values[] = {uid.s, before.s, lim.s};
+    dlc_db_int_text uid = dlc_db_int(user_id);
+    dlc_db_int_text before = dlc_db_int(before_id);
+    dlc_db_int_text lim = dlc_db_int(clamp_limit(limit));
+    const char *values[] = {uid.text, before.text, lim.text};
     return list_rows(db, "greetings_list", 3, values, deadline_ms, sizeof **out, fill_greetings,
                      (void **)out, n);
 }
