@@ -102,6 +102,16 @@ static void setup_logging(const dlc_cli_spec *spec, const dlc_config *cfg)
     dlc_log_set_service(spec->program);
 }
 
+/* defaults < file < environment < flags, validated; cfg freeable in every case. */
+static int load_sources(const dlc_cli_spec *spec, const args *a, dlc_config *cfg,
+                        dlc_config_error *e)
+{
+    dlc_config_free(cfg);
+    if (dlc_config_load(cfg, a->config, environ, e) != 0)
+        return -1;
+    return apply_flags(spec, cfg, a, e);
+}
+
 int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
                  const char **subcommand)
 {
@@ -111,8 +121,7 @@ int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cf
     if (rc >= 0)
         return rc;
     dlc_config_error e = {0};
-    dlc_config_free(cfg);
-    if (dlc_config_load(cfg, a.config, environ, &e) != 0 || apply_flags(spec, cfg, &a, &e) != 0) {
+    if (load_sources(spec, &a, cfg, &e) != 0) {
         char buf[800];
         fprintf(stderr, "%s: invalid configuration: %s\n", spec->program,
                 dlc_config_error_format(&e, buf, sizeof buf));
@@ -121,4 +130,30 @@ int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cf
     setup_logging(spec, cfg);
     *subcommand = a.subcommand;
     return -1;
+}
+
+/* What a reload reads again. */
+static struct {
+    const dlc_cli_spec *spec;
+    int argc;
+    char **argv;
+} sources;
+
+static int reread(void *ctx, dlc_config *out, dlc_config_error *e)
+{
+    (void)ctx;
+    args a = {0};
+    dlc_config_defaults(out);
+    if (parse_args(sources.spec, sources.argc, sources.argv, &a) >= 0) /* was fine at start */
+        return set_error(e, "", "command line no longer parses");
+    return load_sources(sources.spec, &a, out, e);
+}
+
+int dlc_cli_watch(dlc_reload *r, const dlc_cli_spec *spec, int argc, char **argv, char *err,
+                  size_t errlen)
+{
+    sources.spec = spec;
+    sources.argc = argc;
+    sources.argv = argv;
+    return dlc_reload_watch(r, reread, NULL, err, errlen);
 }

@@ -9,6 +9,7 @@
 #define DLC_CLI_H
 
 #include "common/config.h"
+#include "common/reload.h"
 
 typedef struct {
     const char *program;        /* "dlc-rpcd" */
@@ -23,5 +24,12 @@ typedef struct {
  * naming file:line and key). cfg must be dlc_config_free'd in every case. */
 int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
                  const char **subcommand);
+
+/* Hot reload from the sources dlc_cli_load read: the --config file and the
+ * --set/--listen flags on top of the environment, read anew each time; starts
+ * watching the file. One per process (spec and argv must outlive r).
+ * 0, or -1 with err filled. */
+int dlc_cli_watch(dlc_reload *r, const dlc_cli_spec *spec, int argc, char **argv, char *err,
+                  size_t errlen);
 
 #endif

@@ -446,6 +446,15 @@ const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size
     return buf;
 }
 
+/* Bytes of a scalar key's field. */
+static size_t value_size(const key_def *k)
+{
+    return k->type == T_INT    ? sizeof(int)
+           : k->type == T_BOOL ? sizeof(bool)
+           : k->type == T_DBL  ? sizeof(double)
+                               : sizeof(int64_t);
+}
+
 /* Frees (release) or forgets (after a shallow copy) what c owns at k. */
 static void drop_field(dlc_config *c, const key_def *k, bool release)
 {
@@ -473,6 +482,25 @@ static int copy_field(dlc_config *dst, const dlc_config *src, const key_def *k)
     const char *s = *(char *const *)field(src, k);
     char **slot = field(dst, k);
     return s && !(*slot = strdup(s)) ? -1 : 0;
+}
+
+int dlc_config_copy_key(dlc_config *dst, const dlc_config *src, const char *key)
+{
+    const key_def *k = find_key(key);
+    if (!k)
+        return -1;
+    dlc_config one = *dst; /* receives the copy first, so a failure changes nothing */
+    drop_field(&one, k, false);
+    if (copy_field(&one, src, k) != 0)
+        return -1;
+    drop_field(dst, k, true);
+    if (k->type == T_LIST)
+        *(dlc_strlist *)field(dst, k) = *(dlc_strlist *)field(&one, k);
+    else if (is_string(k))
+        *(char **)field(dst, k) = *(char **)field(&one, k);
+    else
+        memcpy(field(dst, k), field(src, k), value_size(k));
+    return 0;
 }
 
 int dlc_config_copy(dlc_config *dst, const dlc_config *src)
@@ -517,11 +545,7 @@ static bool field_equal(const dlc_config *a, const dlc_config *b, const key_def 
         const char *s = *(char *const *)x, *t = *(char *const *)y;
         return strcmp(s ? s : "", t ? t : "") == 0;
     }
-    size_t size = k->type == T_INT    ? sizeof(int)
-                  : k->type == T_BOOL ? sizeof(bool)
-                  : k->type == T_DBL  ? sizeof(double)
-                                      : sizeof(int64_t);
-    return memcmp(x, y, size) == 0;
+    return memcmp(x, y, value_size(k)) == 0;
 }
 
 size_t dlc_config_diff(const dlc_config *a, const dlc_config *b, const char **keys_out, size_t max)

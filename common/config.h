@@ -158,6 +158,10 @@ void dlc_config_free(dlc_config *c);
  * or overflow are refused. */
 int dlc_config_parse_duration(const char *text, int64_t *ms_out);
 
+/* Sets dst's key to src's value (a deep copy; dst's old value freed).
+ * 0, or -1 for an unknown key or out of memory (dst unchanged). */
+int dlc_config_copy_key(dlc_config *dst, const dlc_config *src, const char *key);
+
 /* Whether a change of this dotted key takes effect on hot reload (false for
  * keys that need a restart, and for unknown keys). */
 bool dlc_config_key_reloadable(const char *key);

@@ -17,7 +17,7 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
 {
     memset(gw, 0, sizeof *gw);
     gw->start_wall_ms = dlc_clock_wall_ms();
-    if (dlc_config_copy(&gw->cfg, cfg) != 0) {
+    if (dlc_config_copy(&gw->cfg, cfg) != 0 || !(gw->live = dlc_reload_new(cfg))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -46,6 +46,7 @@ void dlc_gateway_free(dlc_gateway *gw)
     dlc_client_close(gw->client);
     dlc_router_free(gw->router);
     free(gw->routes);
+    dlc_reload_free(gw->live);
     dlc_config_free(&gw->cfg);
 }
 
@@ -346,4 +347,10 @@ void dlc_gateway_handle(void *app, const dlc_http_request *rq, dlc_http_response
         ep->local(gw, rq, &m, rs);
     else
         call_endpoint(gw, ep, rq, &m, rs);
+    if (dlc_log_get_level() <= DLC_LOG_DEBUG) { /* an access log, for debugging */
+        char status[8];
+        snprintf(status, sizeof status, "%d", rs->status);
+        dlc_log_debug("http", "method", rq->method, "path", rq->path, "status", status,
+                      "request_id", rq->request_id);
+    }
 }

@@ -8,6 +8,7 @@
 #define DLC_GATEWAY_H
 
 #include "common/config.h"
+#include "common/reload.h"
 #include "gateway/http.h"
 #include "gateway/router.h"
 #include "rpc/runtime/client.h"
@@ -35,7 +36,8 @@ extern const dlc_endpoint dlc_endpoints[];
 extern const size_t dlc_endpoint_count;
 
 struct dlc_gateway {
-    dlc_config cfg; /* owned copy */
+    dlc_config cfg;   /* owned copy of the start-up configuration: restart-only keys */
+    dlc_reload *live; /* the running configuration, hot-reloaded */
     dlc_client *client;
     dlc_router *router;
     dlc_route *routes; /* built from dlc_endpoints */

@@ -135,14 +135,17 @@ void dlc_local_info(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route
     Dlc__V1__GetInfoResponse *info = get_info(gw, rq, rs);
     if (!info)
         return;
+    uint64_t gateway_gen;
+    dlc_reload_config(gw->live, &gateway_gen);
     dlc_http_set_json(rs, 200,
-                      json_pack("{s:s,s:s%,s:s,s:I,s:b,s:s,s:s,s:I}", "version", info->version,
+                      json_pack("{s:s,s:s%,s:s,s:I,s:b,s:s,s:s,s:I,s:I}", "version", info->version,
                                 "commit_short", info->commit, strlen(info->commit) < 7 ? strlen(info->commit) : (size_t)7,
                                 "build_date", info->build_date, "uptime_seconds",
                                 (json_int_t)info->uptime_seconds, "cache_enabled",
                                 info->cache_enabled, "healthz_status", "healthy", "compiler",
                                 info->compiler, "config_generation",
-                                (json_int_t)info->config_generation));
+                                (json_int_t)info->config_generation, "gateway_config_generation",
+                                (json_int_t)gateway_gen));
     protobuf_c_message_free_unpacked(&info->base, NULL);
 }
 

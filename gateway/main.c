@@ -28,7 +28,8 @@ static const char USAGE[] =
     "Environment: DLC_<SECTION>_<KEY> overrides the file (e.g. DLC_RPC_ENDPOINTS);\n"
     "flags override both.\n";
 
-static void wait_for_signal(void)
+/* Until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
+static void wait_for_stop(dlc_gateway *gw)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -40,7 +41,8 @@ static void wait_for_signal(void)
         sigwait(&set, &sig);
         if (sig != SIGHUP)
             return;
-        dlc_log_warn("SIGHUP ignored: configuration reload is not supported yet");
+        dlc_log_info("SIGHUP: reloading the configuration");
+        dlc_reload_now(gw->live);
     }
 }
 
@@ -54,7 +56,7 @@ static void drain(dlc_gateway *gw, dlc_http *http)
     dlc_http_stop(http);
 }
 
-static int serve(const dlc_config *cfg)
+static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_config *cfg)
 {
     dlc_gateway gw;
     char err[512];
@@ -74,7 +76,9 @@ static int serve(const dlc_config *cfg)
     char port[16];
     snprintf(port, sizeof port, "%d", dlc_http_port(http));
     dlc_log_info("listening", "address", cfg->server.listen, "port", port);
-    wait_for_signal();
+    if (dlc_cli_watch(gw.live, spec, argc, argv, err, sizeof err) != 0)
+        dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
+    wait_for_stop(&gw);
     drain(&gw, http);
     dlc_gateway_free(&gw);
     dlc_log_info("stopped");
@@ -95,7 +99,7 @@ int main(int argc, char **argv)
     const char *sub = NULL;
     int rc = dlc_cli_load(&spec, argc, argv, &cfg, &sub);
     if (rc < 0)
-        rc = serve(&cfg);
+        rc = serve(&spec, argc, argv, &cfg);
     dlc_config_free(&cfg);
     return rc;
 }

@@ -81,13 +81,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(path, config):
-    """Writes a flat {dotted.key: value} dict as YAML. Dotted keys are
+def config_lines(config):
+    """A flat {dotted.key: value} dict as YAML lines. Dotted keys are
     accepted by the loader, and JSON scalars and lists are valid YAML, so
     every value is written exactly, with no YAML library needed."""
     lines = ["# written by the behave suite for one scenario"]
     lines += ["%s: %s" % (key, json.dumps(value)) for key, value in sorted(config.items())]
-    Path(path).write_text("\n".join(lines) + "\n")
+    return lines
+
+
+def write_config(path, config):
+    """Writes the file the way editors do: a temporary, then a rename over
+    the old one (running daemons reload on the rename)."""
+    tmp = Path(path).with_name(".%s.tmp" % Path(path).name)
+    tmp.write_text("\n".join(config_lines(config)) + "\n")
+    os.replace(tmp, path)
 
 
 class Suite:
@@ -209,6 +217,20 @@ class Stack:
         }
         config.update(self.overrides)
         return config
+
+    def config_line_of(self, key):
+        """The line of the config file that sets key (1-based)."""
+        for number, line in enumerate(config_lines(self.config()), start=1):
+            if line.startswith(key + ":"):
+                return number
+        raise AssertionError("%s is not in the scenario's config file" % key)
+
+    def edit_config(self, key, value):
+        """Rewrites the config file under running daemons (no restart): the
+        hot-reload path."""
+        self.ensure_started()
+        self.overrides[key] = value
+        write_config(self.config_path, self.config())
 
     def configure(self, key, value):
         """Sets one config key; daemons already running are restarted so

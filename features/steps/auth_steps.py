@@ -65,6 +65,13 @@ def step_claim_equals(context, name, literal):
             name, claims.get(name), expected, claims))
 
 
+@then('the token expires {seconds:d} seconds after it was issued')
+def step_token_lifetime(context, seconds):
+    claims = _claims(context)
+    if claims.get("exp") != claims.get("iat", 0) + seconds:
+        raise AssertionError("exp - iat is not %d (claims: %r)" % (seconds, claims))
+
+
 @then('the token has the claims "{names:Text}"')
 def step_claims_present(context, names):
     claims = _claims(context)

@@ -70,9 +70,9 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         return -1;
     }
     core->start_wall_ms = dlc_clock_wall_ms();
-    core->config_generation = 1;
+    core->live = dlc_reload_new(cfg);
     core->dispatch = dlc_dispatch_new();
-    if (!core->dispatch || collect_statements(core) != 0) {
+    if (!core->live || !core->dispatch || collect_statements(core) != 0) {
         snprintf(err, errlen, "out of memory");
         dlc_core_free(core);
         return -1;
@@ -94,6 +94,8 @@ void dlc_core_free(dlc_core *core)
     dlc_dispatch_free(core->dispatch);
     core->dispatch = NULL;
     dlc_auth_free(&core->auth);
+    dlc_reload_free(core->live);
+    core->live = NULL;
     free(core->statements);
     core->statements = NULL;
     dlc_config_free(&core->cfg);
@@ -148,7 +150,7 @@ dlc_db *dlc_core_db(const dlc_call *call)
 
 const dlc_config *dlc_core_config(const dlc_call *call)
 {
-    return &((dlc_core *)call->app)->cfg;
+    return dlc_reload_config(((dlc_core *)call->app)->live, NULL);
 }
 
 dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg)

@@ -7,6 +7,7 @@
 #define DLC_CORE_H
 
 #include "common/config.h"
+#include "common/reload.h"
 #include "rpc/core/auth/auth.h"
 #include "rpc/runtime/server.h"
 #include "storage/db.h"
@@ -15,9 +16,9 @@
 #include <stdbool.h>
 
 typedef struct dlc_core {
-    dlc_config cfg; /* owned copy */
+    dlc_config cfg;    /* owned copy of the start-up configuration: restart-only keys */
+    dlc_reload *live;  /* the running configuration, hot-reloaded */
     int64_t start_wall_ms;
-    uint64_t config_generation;
     dlc_dispatch *dispatch;
     dlc_auth auth;
     dlc_db_stmt *statements; /* every module's, registered on each connection */
@@ -39,6 +40,7 @@ dlc_db_params dlc_core_db_params(const dlc_config *cfg);
 
 /* The calling worker's database connection. */
 dlc_db *dlc_core_db(const dlc_call *call);
+/* The running configuration (a hot-reload snapshot; never waits). */
 const dlc_config *dlc_core_config(const dlc_call *call);
 
 /* Maps a failed storage call onto the call's status (TIMEOUT →

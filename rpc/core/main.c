@@ -107,7 +107,21 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int serve(const dlc_config *cfg, sigset_t *sigs)
+/* Until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
+static void wait_for_stop(dlc_core *core, sigset_t *sigs)
+{
+    for (;;) {
+        int sig = 0;
+        sigwait(sigs, &sig);
+        if (sig != SIGHUP)
+            return;
+        dlc_log_info("SIGHUP: reloading the configuration");
+        dlc_reload_now(core->live);
+    }
+}
+
+static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_config *cfg,
+                 sigset_t *sigs)
 {
     dlc_core core;
     dlc_server *server = NULL;
@@ -129,13 +143,9 @@ static int serve(const dlc_config *cfg, sigset_t *sigs)
     }
     for (size_t i = 0; i < cfg->rpc.listen.count; i++)
         dlc_log_info("listening", "url", cfg->rpc.listen.items[i]);
-    for (;;) {
-        int sig = 0;
-        sigwait(sigs, &sig);
-        if (sig != SIGHUP)
-            break;
-        dlc_log_warn("SIGHUP ignored: configuration reload is not supported yet");
-    }
+    if (dlc_cli_watch(core.live, spec, argc, argv, err, sizeof err) != 0)
+        dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
+    wait_for_stop(&core, sigs);
     char drain[24];
     snprintf(drain, sizeof drain, "%lld", (long long)cfg->rpc.default_timeout_ms);
     dlc_log_info("shutting down", "drain_timeout_ms", drain);
@@ -156,7 +166,7 @@ int main(int argc, char **argv)
     if (rc < 0) {
         sigset_t sigs;
         block_signals(&sigs);
-        rc = sub ? migrate_only(&cfg) : serve(&cfg, &sigs);
+        rc = sub ? migrate_only(&cfg) : serve(&spec, argc, argv, &cfg, &sigs);
     }
     dlc_config_free(&cfg);
     return rc;

@@ -9,13 +9,13 @@
 /* cmocka.h needs the four above first. */
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/config.h"
+#include "support/tmpdir.h"
 
 static char tmpdir[] = "/tmp/dlc_config_test.XXXXXX";
 
@@ -28,18 +28,7 @@ static int make_tmpdir(void **state)
 static int remove_tmpdir(void **state)
 {
     (void)state;
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));) {
-        char path[512];
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-            unlink(path);
-        }
-    }
-    closedir(d);
-    return rmdir(tmpdir);
+    return dlc_test_rmdir_flat(tmpdir);
 }
 
 /* Writes text to a file of the temp dir; returns its path (static buffer). */

@@ -1,11 +1,11 @@
 #include "rpc/core/auth/jwt.h"
 
+#include "common/snapshot.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
-#include <pthread.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,22 +22,21 @@ _Static_assert(sizeof(long) >= sizeof(int64_t), "libjwt grants must hold int64_t
 #define MAX_TIME_S INT64_C(10000000000000)
 #define MAX_LEEWAY_MS INT64_C(86400000)
 
-typedef struct snapshot {
-    struct snapshot *next_retired; /* writers only, under dlc_keyring.mu */
+/* One published set of keys; replaced whole, never changed in place. */
+typedef struct {
     size_t n;
     dlc_jwt_key keys[];
 } snapshot;
 
 struct dlc_keyring {
-    _Atomic(snapshot *) current;
-    pthread_mutex_t mu; /* serialises writers; guards retired */
-    snapshot *retired;
+    dlc_snapshot keys; /* of snapshot */
 };
 
 /* ---- keyring ------------------------------------------------------------ */
 
-static void snapshot_free(snapshot *s)
+static void snapshot_free(void *obj)
 {
+    snapshot *s = obj;
     if (!s)
         return;
     sodium_memzero(s->keys, s->n * sizeof s->keys[0]);
@@ -46,9 +45,7 @@ static void snapshot_free(snapshot *s)
 
 static const snapshot *current_snapshot(const dlc_keyring *k)
 {
-    /* Acquire pairs with the release in dlc_keyring_set: the keys written
-     * before publication are visible here. */
-    return atomic_load_explicit(&((dlc_keyring *)k)->current, memory_order_acquire);
+    return dlc_snapshot_get(&k->keys, NULL);
 }
 
 dlc_keyring *dlc_keyring_new(void)
@@ -57,10 +54,7 @@ dlc_keyring *dlc_keyring_new(void)
     if (sodium_init() < 0)
         return NULL;
     dlc_keyring *k = calloc(1, sizeof *k);
-    if (!k)
-        return NULL;
-    atomic_init(&k->current, NULL);
-    if (pthread_mutex_init(&k->mu, NULL) != 0) {
+    if (k && dlc_snapshot_init(&k->keys, snapshot_free) != 0) {
         free(k);
         return NULL;
     }
@@ -71,13 +65,7 @@ void dlc_keyring_free(dlc_keyring *k)
 {
     if (!k)
         return;
-    snapshot_free(atomic_load_explicit(&k->current, memory_order_acquire));
-    while (k->retired) {
-        snapshot *next = k->retired->next_retired;
-        snapshot_free(k->retired);
-        k->retired = next;
-    }
-    pthread_mutex_destroy(&k->mu);
+    dlc_snapshot_destroy(&k->keys);
     free(k);
 }
 
@@ -111,19 +99,9 @@ int dlc_keyring_set(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
     snapshot *s = malloc(sizeof *s + n * sizeof s->keys[0]);
     if (!s)
         return -1;
-    s->next_retired = NULL;
     s->n = n;
     memcpy(s->keys, keys, n * sizeof keys[0]);
-
-    pthread_mutex_lock(&k->mu);
-    snapshot *old = atomic_exchange_explicit(&k->current, s, memory_order_release);
-    /* A reader may still hold old: keep it until dlc_keyring_free. */
-    if (old) {
-        old->next_retired = k->retired;
-        k->retired = old;
-    }
-    pthread_mutex_unlock(&k->mu);
-    return 0;
+    return dlc_snapshot_publish(&k->keys, s) ? 0 : -1;
 }
 
 size_t dlc_keyring_list(const dlc_keyring *k, dlc_jwt_key *out, size_t max)

@@ -55,7 +55,9 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
     const dlc_auth *a = auth_of(call);
     char *token = NULL;
     dlc_claims issued;
-    dlc_jwt_rc rc = dlc_jwt_sign(a->keyring, &a->jwt, claims, dlc_clock_wall_ms(), &token, &issued);
+    dlc_jwt_opts opts = a->jwt;
+    opts.ttl_ms = dlc_core_config(call)->auth.jwt.ttl_ms; /* hot-reloadable: new tokens only */
+    dlc_jwt_rc rc = dlc_jwt_sign(a->keyring, &opts, claims, dlc_clock_wall_ms(), &token, &issued);
     if (rc != DLC_JWT_OK)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "cannot sign a token (%s)",
                              dlc_jwt_rc_name(rc));

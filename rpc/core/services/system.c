@@ -77,8 +77,9 @@ static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     resp->compiler = DLC_COMPILER;
     resp->start_time = dlc_clock_rfc3339(core->start_wall_ms, start, 32);
     resp->uptime_seconds = (dlc_clock_wall_ms() - core->start_wall_ms) / 1000;
-    resp->config_generation = core->config_generation;
-    resp->cache_enabled = core->cfg.cache.enabled;
+    uint64_t gen;
+    resp->cache_enabled = dlc_reload_config(core->live, &gen)->cache.enabled;
+    resp->config_generation = gen;
     *out = &resp->base;
     return DLC_OK;
 }

@@ -1,0 +1,343 @@
+#include "rpc/core/limit/limiter.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Clamp for now: leaves room above for tat = now + tau + T. */
+#define NOW_MAX (INT64_MAX / 2)
+/* Largest reachable tat: an allowed step leaves tat <= now + tau + T. */
+#define TAT_MAX (NOW_MAX + 2 * DLC_LIMIT_SPAN_MAX)
+
+#define SHARD_BITS 6
+_Static_assert(DLC_LIMIT_SHARDS == 1 << SHARD_BITS, "shard index is the hash's low bits");
+/* Slot values are bucket index + 1 in a uint32_t; the slot table is 2x. */
+#define SHARD_CAP_MAX (UINT32_MAX / 4)
+/* First allocation of a shard's buckets (then doubled up to the cap). */
+#define MIN_ALLOC 8
+#define NOT_FOUND SIZE_MAX
+
+/* ---- GCRA ----------------------------------------------------------------- */
+
+typedef struct {
+    int64_t t;   /* emission interval, ms: [1, DLC_LIMIT_SPAN_MAX] */
+    int64_t tau; /* tolerance, ms: [0, DLC_LIMIT_SPAN_MAX] */
+} gcra;
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int64_t clamp_now(int64_t now_ms)
+{
+    return clamp(now_ms, 0, NOW_MAX);
+}
+
+static gcra gcra_of(const dlc_limit_rule *rule)
+{
+    static const dlc_limit_rule ones = {1, 1, 1};
+    const dlc_limit_rule *r = rule ? rule : &ones;
+    int64_t limit = clamp(r->limit, 1, DLC_LIMIT_SPAN_MAX);
+    int64_t window = clamp(r->window_ms, 1, DLC_LIMIT_SPAN_MAX);
+    int64_t extra = clamp(r->burst, 1, INT64_MAX) - 1;
+    /* Rounded up: never more than the rule admits. */
+    int64_t t = window / limit + (window % limit != 0);
+    int64_t tau = extra > DLC_LIMIT_SPAN_MAX / t ? DLC_LIMIT_SPAN_MAX : t * extra;
+    return (gcra){.t = t, .tau = tau};
+}
+
+dlc_limit_decision dlc_limit_step(int64_t *tat, const dlc_limit_rule *rule, int64_t now_ms)
+{
+    gcra g = gcra_of(rule);
+    int64_t now = clamp_now(now_ms);
+    int64_t debt = clamp(*tat, now, TAT_MAX) - now; /* ms of the bucket in use */
+    if (debt > g.tau)
+        return (dlc_limit_decision){
+            .allowed = false, .remaining = 0, .reset_ms = debt, .retry_after_ms = debt - g.tau};
+    *tat = now + debt + g.t;
+    return (dlc_limit_decision){.allowed = true,
+                                .remaining = (g.tau - debt) / g.t,
+                                .reset_ms = debt + g.t,
+                                .retry_after_ms = 0};
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t hash;  /* keyed SipHash of the whole key */
+    bool truncated; /* the key had DLC_LIMIT_KEY_MAX bytes or more */
+    char key[DLC_LIMIT_KEY_MAX];
+} key_id;
+
+typedef struct {
+    key_id id;
+    int64_t tat;
+} bucket;
+
+static void key_id_make(const unsigned char seed[crypto_shorthash_KEYBYTES], const char *key,
+                        key_id *id)
+{
+    size_t len = strlen(key);
+    size_t kept = len < DLC_LIMIT_KEY_MAX ? len : DLC_LIMIT_KEY_MAX - 1;
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *)key, len, seed);
+    memcpy(&id->hash, h, sizeof id->hash);
+    id->truncated = kept < len;
+    memcpy(id->key, key, kept);
+    id->key[kept] = '\0';
+}
+
+static bool key_id_equal(const key_id *a, const key_id *b)
+{
+    return a->hash == b->hash && a->truncated == b->truncated && strcmp(a->key, b->key) == 0;
+}
+
+/* ---- shard: dense buckets + linear-probing index -------------------------- */
+
+typedef struct {
+    _Alignas(64) pthread_mutex_t mu; /* guards everything below */
+    bucket *buckets;                 /* owned; [0, n) in use, room for alloc */
+    uint32_t *slots;                 /* owned; mask + 1 entries (>= 2 * alloc):
+                                        bucket index + 1, 0 = empty */
+    size_t n, alloc, cap, mask;
+} shard;
+
+struct dlc_limiter {
+    shard shards[DLC_LIMIT_SHARDS];
+    unsigned char seed[crypto_shorthash_KEYBYTES];
+};
+
+static size_t home(const shard *s, uint64_t hash)
+{
+    return (size_t)(hash >> SHARD_BITS) & s->mask;
+}
+
+static size_t next(const shard *s, size_t i)
+{
+    return (i + 1) & s->mask;
+}
+
+/* Slot position holding id, or NOT_FOUND. Ends: the table is at most half full. */
+static size_t shard_find(const shard *s, const key_id *id)
+{
+    if (!s->slots)
+        return NOT_FOUND;
+    for (size_t i = home(s, id->hash); s->slots[i]; i = next(s, i))
+        if (key_id_equal(&s->buckets[s->slots[i] - 1].id, id))
+            return i;
+    return NOT_FOUND;
+}
+
+/* Slot position of bucket idx (which must be indexed). */
+static size_t slot_of(const shard *s, size_t idx)
+{
+    size_t i = home(s, s->buckets[idx].id.hash);
+    while (s->slots[i] != idx + 1)
+        i = next(s, i);
+    return i;
+}
+
+static void slot_put(shard *s, size_t idx)
+{
+    size_t i = home(s, s->buckets[idx].id.hash);
+    while (s->slots[i])
+        i = next(s, i);
+    s->slots[i] = (uint32_t)(idx + 1);
+}
+
+/* Whether x lies in the cyclic range (lo, hi]. */
+static bool cyclic_between(size_t lo, size_t x, size_t hi)
+{
+    return lo <= hi ? lo < x && x <= hi : lo < x || x <= hi;
+}
+
+/* Empties slot hole, shifting back the entries of its probe run (no tombstones). */
+static void slot_clear(shard *s, size_t hole)
+{
+    for (size_t i = next(s, hole); s->slots[i]; i = next(s, i)) {
+        if (!cyclic_between(hole, home(s, s->buckets[s->slots[i] - 1].id.hash), i)) {
+            s->slots[hole] = s->slots[i];
+            hole = i;
+        }
+    }
+    s->slots[hole] = 0;
+}
+
+/* Removes bucket idx; the last bucket takes its place. */
+static void shard_remove(shard *s, size_t idx)
+{
+    slot_clear(s, slot_of(s, idx));
+    size_t last = --s->n;
+    if (idx != last) {
+        s->slots[slot_of(s, last)] = (uint32_t)(idx + 1);
+        s->buckets[idx] = s->buckets[last];
+    }
+}
+
+static size_t slots_for(size_t alloc)
+{
+    size_t n = 2;
+    while (n < 2 * alloc)
+        n *= 2;
+    return n;
+}
+
+/* Doubles the room (up to cap) and rebuilds the index. Unchanged on failure. */
+static bool shard_grow(shard *s)
+{
+    size_t want = s->alloc ? 2 * s->alloc : MIN_ALLOC;
+    want = want < s->cap ? want : s->cap;
+    size_t nslots = slots_for(want);
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return false;
+    bucket *b = realloc(s->buckets, want * sizeof *b);
+    if (!b) {
+        free(slots);
+        return false;
+    }
+    free(s->slots);
+    s->buckets = b;
+    s->slots = slots;
+    s->alloc = want;
+    s->mask = nslots - 1;
+    for (size_t i = 0; i < s->n; i++)
+        slot_put(s, i);
+    return true;
+}
+
+/* Drops the buckets full at now (tat <= now); returns how many. */
+static size_t shard_drop_full(shard *s, int64_t now)
+{
+    size_t dropped = 0;
+    for (size_t i = 0; i < s->n;) {
+        if (s->buckets[i].tat <= now) {
+            shard_remove(s, i);
+            dropped++;
+        } else {
+            i++;
+        }
+    }
+    return dropped;
+}
+
+/* Index of the bucket nearest to full (smallest tat); s->n > 0. */
+static size_t shard_nearest_full(const shard *s)
+{
+    size_t min = 0;
+    for (size_t i = 1; i < s->n; i++)
+        if (s->buckets[i].tat < s->buckets[min].tat)
+            min = i;
+    return min;
+}
+
+/* Room for a newcomer whose tat is tat. false: the newcomer is itself the
+ * bucket nearest to full (so it is the one left out), or memory ran out. */
+static bool shard_make_room(shard *s, int64_t now, int64_t tat)
+{
+    if (s->n == s->cap && shard_drop_full(s, now) == 0) {
+        size_t min = shard_nearest_full(s);
+        if (s->buckets[min].tat >= tat)
+            return false;
+        shard_remove(s, min);
+    }
+    return s->n < s->alloc || shard_grow(s);
+}
+
+static dlc_limit_decision shard_take(shard *s, const key_id *id, const dlc_limit_rule *rule,
+                                     int64_t now_ms)
+{
+    size_t pos = shard_find(s, id);
+    if (pos != NOT_FOUND)
+        return dlc_limit_step(&s->buckets[s->slots[pos] - 1].tat, rule, now_ms);
+    int64_t tat = 0;
+    dlc_limit_decision d = dlc_limit_step(&tat, rule, now_ms);
+    int64_t now = clamp_now(now_ms);
+    if (tat > now && shard_make_room(s, now, tat)) {
+        s->buckets[s->n] = (bucket){.id = *id, .tat = tat};
+        slot_put(s, s->n++);
+    }
+    return d;
+}
+
+/* ---- limiter -------------------------------------------------------------- */
+
+static void shards_destroy(dlc_limiter *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_destroy(&l->shards[i].mu);
+        free(l->shards[i].buckets);
+        free(l->shards[i].slots);
+    }
+}
+
+dlc_limiter *dlc_limiter_new(size_t max_keys)
+{
+    size_t cap = max_keys / DLC_LIMIT_SHARDS + (max_keys % DLC_LIMIT_SHARDS != 0);
+    if (cap == 0 || cap > SHARD_CAP_MAX || sodium_init() < 0)
+        return NULL;
+    /* sizeof is a multiple of the 64-byte alignment, as aligned_alloc wants. */
+    dlc_limiter *l = aligned_alloc(_Alignof(dlc_limiter), sizeof *l);
+    if (!l)
+        return NULL;
+    memset(l, 0, sizeof *l);
+    randombytes_buf(l->seed, sizeof l->seed);
+    for (size_t i = 0; i < DLC_LIMIT_SHARDS; i++) {
+        if (pthread_mutex_init(&l->shards[i].mu, NULL) != 0) {
+            shards_destroy(l, i);
+            free(l);
+            return NULL;
+        }
+        l->shards[i].cap = cap;
+    }
+    return l;
+}
+
+void dlc_limiter_free(dlc_limiter *l)
+{
+    if (!l)
+        return;
+    shards_destroy(l, DLC_LIMIT_SHARDS);
+    free(l);
+}
+
+dlc_limit_decision dlc_limiter_take(dlc_limiter *l, const char *key, const dlc_limit_rule *rule,
+                                    int64_t now_ms)
+{
+    if (!l || !key) {
+        int64_t fresh = 0;
+        return dlc_limit_step(&fresh, rule, now_ms);
+    }
+    key_id id;
+    key_id_make(l->seed, key, &id);
+    shard *s = &l->shards[id.hash & (DLC_LIMIT_SHARDS - 1)];
+    pthread_mutex_lock(&s->mu);
+    dlc_limit_decision d = shard_take(s, &id, rule, now_ms);
+    pthread_mutex_unlock(&s->mu);
+    return d;
+}
+
+size_t dlc_limiter_sweep(dlc_limiter *l, int64_t now_ms)
+{
+    size_t dropped = 0;
+    int64_t now = clamp_now(now_ms);
+    for (size_t i = 0; l && i < DLC_LIMIT_SHARDS; i++) {
+        pthread_mutex_lock(&l->shards[i].mu);
+        dropped += shard_drop_full(&l->shards[i], now);
+        pthread_mutex_unlock(&l->shards[i].mu);
+    }
+    return dropped;
+}
+
+size_t dlc_limiter_size(dlc_limiter *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; l && i < DLC_LIMIT_SHARDS; i++) {
+        pthread_mutex_lock(&l->shards[i].mu);
+        n += l->shards[i].n;
+        pthread_mutex_unlock(&l->shards[i].mu);
+    }
+    return n;
+}
