@@ -174,6 +174,16 @@ def _make_temp_dir(prefix):
     return tempfile.mkdtemp(prefix=prefix, dir="/tmp")
 
 
+class Replica:
+    """A further gateway (and maybe core) of a scenario; see add_replica."""
+
+    def __init__(self, number, port):
+        self.number = number
+        self.port = port
+        self.core = None
+        self.gateway = None
+
+
 class Stack:
     """One scenario's database, config and daemons."""
 
@@ -189,6 +199,8 @@ class Stack:
         self.port = None
         self.core = None
         self.gateway = None
+        self.replicas = []  # more gateways (and cores): see add_replica
+        self.selected = 0   # the gateway requests go to: 0 = the first
         self.problems = []
 
     # -- configuration -------------------------------------------------
@@ -248,9 +260,37 @@ class Stack:
 
     @property
     def address(self):
-        """(host, port) of the gateway, starting the daemons if needed."""
+        """(host, port) of the selected gateway, starting the daemons if
+        needed."""
         self.ensure_started()
-        return "127.0.0.1", self.port
+        if self.selected == 0:
+            return "127.0.0.1", self.port
+        return "127.0.0.1", self.replicas[self.selected - 1].port
+
+    def add_replica(self, with_core):
+        """Starts one more gateway on its own port (and, with_core, one more
+        dlc-rpcd behind it only) on the same database, the way operators run
+        replicas. Returns its number (2 for the first one added)."""
+        self.ensure_started()
+        number = len(self.replicas) + 2
+        replica = Replica(number, free_port())
+        config = self.config()
+        config["server.listen"] = "127.0.0.1:%d" % replica.port
+        socket_path = os.path.join(self.dir, "rpcd-%d.ipc" % number)
+        if with_core:
+            config["rpc.listen"] = config["rpc.endpoints"] = ["ipc://" + socket_path]
+        config_path = os.path.join(self.dir, "dlc-%d.yaml" % number)
+        write_config(config_path, config)
+        self.replicas.append(replica)
+        if with_core:
+            replica.core = self._spawn("dlc-rpcd", self.suite.rpcd, "rpcd-%d.log" % number,
+                                       config_path)
+            self._wait_until(lambda: os.path.exists(socket_path),
+                             "dlc-rpcd %d to listen on %s" % (number, socket_path))
+        replica.gateway = self._spawn("dlc-gateway", self.suite.gateway,
+                                      "gateway-%d.log" % number, config_path)
+        self._wait_for_gateway(replica.port)
+        return number
 
     def ensure_started(self):
         if not self.started:
@@ -263,7 +303,7 @@ class Stack:
         if not os.access(self.suite.gateway, os.X_OK):
             raise SetupError("%s not found: build it (scripts/dlc build)" % self.suite.gateway)
         self.gateway = self._spawn("dlc-gateway", self.suite.gateway, "gateway.log")
-        self._wait_for_gateway()
+        self._wait_for_gateway(self.port)
 
     def start_core(self):
         """Writes the config and starts dlc-rpcd; returns once it listens."""
@@ -273,9 +313,9 @@ class Stack:
         self._wait_until(lambda: os.path.exists(self.socket_path),
                          "dlc-rpcd to listen on %s" % self.socket_path)
 
-    def _spawn(self, name, binary, log_name):
+    def _spawn(self, name, binary, log_name, config_path=None):
         log_path = os.path.join(self.dir, log_name)
-        argv = [str(binary), "--config", self.config_path]
+        argv = [str(binary), "--config", config_path or self.config_path]
         with open(log_path, "a") as log:
             log.write("# suite: %s\n" % " ".join(argv))
         return Daemon(name, argv, daemon_env(), log_path)
@@ -295,12 +335,12 @@ class Stack:
                     timeout, what, self.logs_report()))
             time.sleep(POLL_INTERVAL_S)
 
-    def _wait_for_gateway(self):
+    def _wait_for_gateway(self, port):
         last = {}
 
         def ready():
             try:
-                resp = http.request("127.0.0.1", self.port, "GET", "/api/ready", timeout=2)
+                resp = http.request("127.0.0.1", port, "GET", "/api/ready", timeout=2)
             except OSError as e:
                 last["answer"] = repr(e)
                 return False
@@ -315,7 +355,9 @@ class Stack:
     def daemons(self):
         """Started daemons, gateway first: the order to stop them in, so
         requests in flight can still reach the core while they drain."""
-        return [d for d in (self.gateway, self.core) if d is not None]
+        gateways = [self.gateway] + [r.gateway for r in self.replicas]
+        cores = [self.core] + [r.core for r in self.replicas]
+        return [d for d in gateways + cores if d is not None]
 
     def stop_core(self):
         """Stops dlc-rpcd alone (the gateway keeps running); returns the
@@ -332,6 +374,8 @@ class Stack:
         for daemon in self.daemons():
             self._stop(daemon)
         self.core = self.gateway = None
+        self.replicas = []
+        self.selected = 0
 
     def kill(self):
         for daemon in self.daemons():
@@ -354,7 +398,10 @@ class Stack:
     def logs_report(self, lines=30):
         """The tail of every log this scenario wrote (also after a stop)."""
         parts = []
-        for log_name in ("rpcd.log", "gateway.log"):
+        names = ["rpcd.log", "gateway.log"]
+        for r in self.replicas:
+            names += ["rpcd-%d.log" % r.number, "gateway-%d.log" % r.number]
+        for log_name in names:
             path = os.path.join(self.dir, log_name)
             if os.path.exists(path):
                 parts.append("---- %s (last %d lines) ----\n%s" % (path, lines, tail(path, lines)))

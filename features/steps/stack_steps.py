@@ -4,7 +4,7 @@ import json
 import threading
 import time
 
-from behave import given, then, when
+from behave import given, step, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd import pg
@@ -43,6 +43,24 @@ def step_ready(context):
     """Starts the daemons now (start-up waits for /api/ready to be 200)."""
     context.stack.ensure_started()
 
+
+
+@given("a second gateway in front of the same core")
+def step_second_gateway(context):
+    context.stack.add_replica(with_core=False)
+
+
+@given("a second core with its own gateway on the same database")
+def step_second_core(context):
+    context.stack.add_replica(with_core=True)
+
+
+@step("I use gateway {number:d}")
+def step_use_gateway(context, number):
+    """Later requests go to that gateway (1 = the first one started)."""
+    if not 1 <= number <= len(context.stack.replicas) + 1:
+        raise AssertionError("there is no gateway %d" % number)
+    context.stack.selected = number - 1
 
 
 @given("the RPC core is stopped")
