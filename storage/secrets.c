@@ -1,7 +1,7 @@
 /*
  * dlc_secrets: start-up bootstrap on a blocking connection, and the admin
  * statements over jwt_secrets. Admin queries select INFO_COLS (never the
- * secret), and row_to_info reads that order. The watcher is secrets_watch.c.
+ * secret), and row_to_info reads that order. Changes are watched with storage/listen.h.
  */
 #include "storage/secrets.h"
 

@@ -9,7 +9,7 @@
  * list, add (rotate when primary), clean up expired secondaries. These see
  * only dlc_secret_info — kid, dates and a fingerprint, never secret bytes.
  *
- * Propagation: every change NOTIFYs dlc_jwt_secrets; dlc_secrets_watch
+ * Propagation: every change NOTIFYs dlc_jwt_secrets; dlc_listen (storage/listen.h)
  * listens on its own connection and calls back so a core can reload.
  *
  * Secret bytes never leave this module except into the caller's rows.
@@ -81,22 +81,5 @@ dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secr
 dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info **removed,
                               size_t *n);
 
-/* ---- change watcher ------------------------------------------------------ */
-
-/* Runs on the watcher thread with the watcher's own connection, which it may
- * use for queries (e.g. dlc_secrets_load). */
-typedef void (*dlc_secrets_changed)(PGconn *conn, void *arg);
-typedef struct dlc_secrets_watch dlc_secrets_watch;
-
-/* Starts a thread that LISTENs on dlc_jwt_secrets over its own connection
- * (params are copied) and calls cb: once per batch of notifications, after
- * every (re)connect (changes may have been missed meanwhile), and every
- * poll_ms as a safety net. A lost connection is re-established with backoff
- * (100 ms doubling to 5 s). NULL when the thread cannot be started. */
-dlc_secrets_watch *dlc_secrets_watch_start(const dlc_db_params *p, int64_t poll_ms,
-                                           dlc_secrets_changed cb, void *arg);
-/* Stops the thread (within about 200 ms unless cb or a connect attempt is
- * running), joins it and frees w. NULL is a no-op. */
-void dlc_secrets_watch_stop(dlc_secrets_watch *w);
 
 #endif

@@ -16,6 +16,7 @@
 #include "storage/db.h"
 #include "storage/migrate.h"
 #include "storage/secrets.h"
+#include "storage/listen.h"
 #include "support/testdb.h"
 
 #include <pthread.h>
@@ -303,11 +304,13 @@ static void concurrent_rotations_leave_one_primary(void **state)
 typedef struct {
     atomic_int calls;
     atomic_int rows; /* count(*) seen by the last callback, on its connection */
+    atomic_int event; /* the last callback's dlc_listen_event */
 } watch_seen;
 
-static void on_change(PGconn *conn, void *arg)
+static void on_change(PGconn *conn, dlc_listen_event ev, void *arg)
 {
     watch_seen *seen = arg;
+    atomic_store(&seen->event, (int)ev);
     PGresult *res = PQexec(conn, "SELECT count(*) FROM jwt_secrets");
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         atomic_store(&seen->rows, atoi(PQgetvalue(res, 0, 0)));
@@ -327,22 +330,24 @@ static bool wait_calls(watch_seen *seen, int calls, int64_t ms)
     return true;
 }
 
-static dlc_secrets_watch *watch(fixture *f, int64_t poll_ms, watch_seen *seen)
+static dlc_listen *watch(fixture *f, int64_t poll_ms, watch_seen *seen)
 {
     dlc_db_params p = dlc_testdb_params(f->name, 5000);
     p.application_name = WATCH_APP;
     atomic_init(&seen->calls, 0);
+    atomic_init(&seen->event, -1);
     atomic_init(&seen->rows, -1);
-    dlc_secrets_watch *w = dlc_secrets_watch_start(&p, poll_ms, on_change, seen);
+    dlc_listen *w = dlc_listen_start(&p, "dlc_jwt_secrets", poll_ms, on_change, seen);
     assert_non_null(w);
     assert_true(wait_calls(seen, 1, 5000)); /* the call after connecting */
+    assert_int_equal(atomic_load(&seen->event), DLC_LISTEN_CONNECTED);
     return w;
 }
 
-static void stop_promptly(dlc_secrets_watch *w)
+static void stop_promptly(dlc_listen *w)
 {
     int64_t start = dlc_clock_mono_ms();
-    dlc_secrets_watch_stop(w);
+    dlc_listen_stop(w);
     assert_true(dlc_clock_mono_ms() - start < 1000);
 }
 
@@ -350,11 +355,12 @@ static void watcher_sees_add_and_stops_promptly(void **state)
 {
     fixture *f = *state;
     watch_seen seen;
-    dlc_secrets_watch *w = watch(f, 60000, &seen);
+    dlc_listen *w = watch(f, 60000, &seen);
     assert_int_equal(atomic_load(&seen.rows), 0);
     assert_false(add(f->db, "k-1", 1, true, 0, 0));
     assert_true(wait_calls(&seen, 2, 1000));
     assert_int_equal(atomic_load(&seen.rows), 1);
+    assert_int_equal(atomic_load(&seen.event), DLC_LISTEN_NOTIFIED);
 
     /* Cleanup notifies too when it removed something. */
     assert_false(add(f->db, "k-old", 2, false, dlc_clock_wall_ms() - 1000, 0));
@@ -372,8 +378,9 @@ static void watcher_polls_as_safety_net(void **state)
 {
     fixture *f = *state;
     watch_seen seen;
-    dlc_secrets_watch *w = watch(f, 250, &seen);
+    dlc_listen *w = watch(f, 250, &seen);
     assert_true(wait_calls(&seen, 4, 1500));
+    assert_int_equal(atomic_load(&seen.event), DLC_LISTEN_TICK);
     stop_promptly(w);
 }
 
@@ -381,7 +388,7 @@ static void watcher_reconnects(void **state)
 {
     fixture *f = *state;
     watch_seen seen;
-    dlc_secrets_watch *w = watch(f, 60000, &seen);
+    dlc_listen *w = watch(f, 60000, &seen);
     assert_int_equal(dlc_testdb_exec(f->conn,
                                      "SELECT pg_terminate_backend(pid) FROM "
                                      "pg_stat_activity WHERE application_name = '" WATCH_APP

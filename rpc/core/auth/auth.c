@@ -149,8 +149,9 @@ static void cleanup(dlc_auth *a)
 }
 
 /* Watcher thread: jwt_secrets changed (or the safety poll): reload. */
-static void on_secrets_changed(PGconn *conn, void *arg)
+static void on_secrets_changed(PGconn *conn, dlc_listen_event ev, void *arg)
 {
+    (void)ev; /* whatever woke us, the keys are re-read: cheap and safe */
     dlc_auth *a = arg;
     if (dlc_clock_mono_ms() >= a->next_cleanup_ms) {
         a->next_cleanup_ms = dlc_clock_mono_ms() + a->cleanup_interval_ms;
@@ -171,7 +172,8 @@ int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
 {
     a->background = dlc_db_open(db, dlc_secrets_statements, dlc_secrets_statement_count);
     a->next_cleanup_ms = dlc_clock_mono_ms();
-    a->watch = a->background ? dlc_secrets_watch_start(db, WATCH_POLL_MS, on_secrets_changed, a)
+    a->watch = a->background ? dlc_listen_start(db, "dlc_jwt_secrets", WATCH_POLL_MS,
+                                                    on_secrets_changed, a)
                              : NULL;
     return a->watch ? 0 : -1;
 }
@@ -179,7 +181,7 @@ int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
 void dlc_auth_watch_stop(dlc_auth *a)
 {
     if (a->watch)
-        dlc_secrets_watch_stop(a->watch);
+        dlc_listen_stop(a->watch);
     a->watch = NULL;
     dlc_db_close(a->background);
     a->background = NULL;

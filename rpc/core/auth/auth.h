@@ -11,6 +11,7 @@
 #include "rpc/core/auth/password.h"
 #include "rpc/runtime/dispatch.h"
 #include "storage/db.h"
+#include "storage/listen.h"
 #include "storage/secrets.h"
 
 #include <libpq-fe.h>
@@ -24,7 +25,7 @@ typedef struct {
     char admin_hash[DLC_PASSWORD_HASH_MAX];
     /* Key sharing between cores: a watcher reloads the keyring whenever
      * jwt_secrets changes (NOTIFY) and runs the cleanup on its interval. */
-    dlc_secrets_watch *watch;
+    dlc_listen *watch;
     dlc_db *background; /* used by the watcher thread only */
     int64_t cleanup_interval_ms;
     int64_t next_cleanup_ms;

@@ -1,17 +1,19 @@
 /*
- * dlc_secrets_watch: a thread that LISTENs on dlc_jwt_secrets over its own
- * blocking connection and calls back when the secrets may have changed.
- * Waits are sliced (SLICE_MS) so a stop request is noticed promptly.
+ * dlc_listen: a thread that LISTENs on one channel over its own blocking
+ * connection and calls back. Waits are sliced (SLICE_MS) so a stop request
+ * is noticed promptly.
  */
-#include "storage/secrets.h"
+#include "storage/listen.h"
 
 #include "common/clock.h"
 #include "common/log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,23 +24,24 @@
 
 enum { OWN_URL, OWN_HOST, OWN_USER, OWN_PASSWORD, OWN_NAME, OWN_SSL, OWN_APP, OWN_N };
 
-struct dlc_secrets_watch {
+struct dlc_listen {
     pthread_t thread;
     atomic_bool stop;
     dlc_db_params params; /* strings point into owned */
     char *owned[OWN_N];
     int64_t poll_ms;
-    dlc_secrets_changed cb;
+    dlc_listen_fn cb;
+    char channel[64];
     void *arg;
 };
 
-static bool stopping(dlc_secrets_watch *w)
+static bool stopping(dlc_listen *w)
 {
     return atomic_load(&w->stop);
 }
 
 /* Sleeps ms in slices, returning early when asked to stop. */
-static void nap(dlc_secrets_watch *w, int64_t ms)
+static void nap(dlc_listen *w, int64_t ms)
 {
     int64_t until = dlc_clock_mono_ms() + ms;
     for (int64_t left = ms; left > 0 && !stopping(w); left = until - dlc_clock_mono_ms()) {
@@ -48,13 +51,15 @@ static void nap(dlc_secrets_watch *w, int64_t ms)
     }
 }
 
-/* A connection listening on dlc_jwt_secrets, or NULL (err filled). */
-static PGconn *listen_conn(dlc_secrets_watch *w, char *err, size_t errlen)
+/* A connection listening on the channel, or NULL (err filled). */
+static PGconn *listen_conn(dlc_listen *w, char *err, size_t errlen)
 {
     PGconn *conn = dlc_db_connect_blocking(&w->params, err, errlen);
     if (!conn)
         return NULL;
-    PGresult *res = PQexec(conn, "LISTEN dlc_jwt_secrets");
+    char sql[96];
+    snprintf(sql, sizeof sql, "LISTEN %s", w->channel);
+    PGresult *res = PQexec(conn, sql);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         dlc_db_error_text(conn, res, err, errlen);
@@ -67,7 +72,7 @@ static PGconn *listen_conn(dlc_secrets_watch *w, char *err, size_t errlen)
 }
 
 /* Connects, or sleeps the backoff (doubled for next time) and returns NULL. */
-static PGconn *reconnect(dlc_secrets_watch *w, int64_t *backoff_ms)
+static PGconn *reconnect(dlc_listen *w, int64_t *backoff_ms)
 {
     char err[256] = "";
     PGconn *conn = listen_conn(w, err, sizeof err);
@@ -75,7 +80,7 @@ static PGconn *reconnect(dlc_secrets_watch *w, int64_t *backoff_ms)
         *backoff_ms = BACKOFF_MIN_MS;
         return conn;
     }
-    dlc_log_warn("secrets watcher cannot connect", "error", err);
+    dlc_log_warn("database listener cannot connect", "channel", w->channel, "error", err);
     nap(w, *backoff_ms);
     *backoff_ms = *backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff_ms * 2;
     return NULL;
@@ -92,17 +97,17 @@ static bool drain(PGconn *conn)
 
 /* Calls back, again while notifications arrived during the callback (it may
  * have read the state before their change), and restarts the poll period. */
-static void fire(dlc_secrets_watch *w, PGconn *conn, int64_t *next_poll)
+static void fire(dlc_listen *w, PGconn *conn, dlc_listen_event ev, int64_t *next_poll)
 {
-    do
-        w->cb(conn, w->arg);
-    while (PQstatus(conn) == CONNECTION_OK && drain(conn) && !stopping(w));
+    w->cb(conn, ev, w->arg);
+    while (PQstatus(conn) == CONNECTION_OK && drain(conn) && !stopping(w))
+        w->cb(conn, DLC_LISTEN_NOTIFIED, w->arg);
     *next_poll = dlc_clock_mono_ms() + w->poll_ms;
 }
 
 /* Waits one slice for notifications, calling back when due. false when the
  * connection is lost. */
-static bool wait_slice(dlc_secrets_watch *w, PGconn *conn, int64_t *next_poll)
+static bool wait_slice(dlc_listen *w, PGconn *conn, int64_t *next_poll)
 {
     int64_t left = *next_poll - dlc_clock_mono_ms();
     struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
@@ -111,23 +116,26 @@ static bool wait_slice(dlc_secrets_watch *w, PGconn *conn, int64_t *next_poll)
         return false;
     if (ready > 0 && !PQconsumeInput(conn))
         return false;
-    if (drain(conn) || dlc_clock_mono_ms() >= *next_poll)
-        fire(w, conn, next_poll);
+    if (drain(conn))
+        fire(w, conn, DLC_LISTEN_NOTIFIED, next_poll);
+    else if (dlc_clock_mono_ms() >= *next_poll)
+        fire(w, conn, DLC_LISTEN_TICK, next_poll);
     return PQstatus(conn) == CONNECTION_OK;
 }
 
 static void *watch_main(void *arg)
 {
-    dlc_secrets_watch *w = arg;
+    dlc_listen *w = arg;
     PGconn *conn = NULL;
     int64_t backoff_ms = BACKOFF_MIN_MS, next_poll = 0;
     while (!stopping(w)) {
         if (!conn) {
             conn = reconnect(w, &backoff_ms);
             if (conn)
-                fire(w, conn, &next_poll); /* changes may have been missed */
+                fire(w, conn, DLC_LISTEN_CONNECTED, &next_poll); /* may have missed some */
         } else if (!wait_slice(w, conn, &next_poll)) {
-            dlc_log_warn("secrets watcher lost its connection; reconnecting");
+            dlc_log_warn("database listener lost its connection; reconnecting", "channel",
+                         w->channel);
             PQfinish(conn);
             conn = NULL;
         }
@@ -136,14 +144,26 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
-static void free_watch(dlc_secrets_watch *w)
+/* A plain identifier: it is spliced into LISTEN. */
+static bool valid_channel(const char *c)
+{
+    size_t n = c ? strlen(c) : 0;
+    if (n == 0 || n >= 64 || !(islower((unsigned char)c[0]) || c[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)c[i]) || isdigit((unsigned char)c[i]) || c[i] == '_'))
+            return false;
+    return true;
+}
+
+static void free_watch(dlc_listen *w)
 {
     for (int i = 0; i < OWN_N; i++)
         free(w->owned[i]);
     free(w);
 }
 
-static bool copy_params(dlc_secrets_watch *w, const dlc_db_params *src)
+static bool copy_params(dlc_listen *w, const dlc_db_params *src)
 {
     w->params = *src;
     const char **fields[OWN_N] = {
@@ -164,12 +184,15 @@ static bool copy_params(dlc_secrets_watch *w, const dlc_db_params *src)
     return true;
 }
 
-dlc_secrets_watch *dlc_secrets_watch_start(const dlc_db_params *p, int64_t poll_ms,
-                                           dlc_secrets_changed cb, void *arg)
+dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
+                             dlc_listen_fn cb, void *arg)
 {
-    dlc_secrets_watch *w = calloc(1, sizeof *w);
+    if (!valid_channel(channel))
+        return NULL;
+    dlc_listen *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    snprintf(w->channel, sizeof w->channel, "%s", channel);
     atomic_init(&w->stop, false);
     w->poll_ms = poll_ms > 0 ? poll_ms : SLICE_MS;
     w->cb = cb;
@@ -181,7 +204,7 @@ dlc_secrets_watch *dlc_secrets_watch_start(const dlc_db_params *p, int64_t poll_
     return w;
 }
 
-void dlc_secrets_watch_stop(dlc_secrets_watch *w)
+void dlc_listen_stop(dlc_listen *w)
 {
     if (!w)
         return;

@@ -1,0 +1,35 @@
+/*
+ * dlc_listen: a thread with its own database connection that LISTENs on one
+ * channel and calls back — how changes made through one core (JWT secrets,
+ * a cache flush) reach every other core within a second.
+ */
+#ifndef DLC_LISTEN_H
+#define DLC_LISTEN_H
+
+#include "storage/db.h"
+
+#include <libpq-fe.h>
+
+typedef enum {
+    DLC_LISTEN_CONNECTED, /* (re)connected: notifications may have been missed */
+    DLC_LISTEN_NOTIFIED,  /* one or more notifications arrived */
+    DLC_LISTEN_TICK,      /* poll_ms passed without one (a safety net, housekeeping) */
+} dlc_listen_event;
+
+/* Runs on the listener thread with its own connection, which it may use
+ * for queries. */
+typedef void (*dlc_listen_fn)(PGconn *conn, dlc_listen_event ev, void *arg);
+typedef struct dlc_listen dlc_listen;
+
+/* Starts a thread that LISTENs on channel (a lower-case identifier) over its
+ * own connection (params are copied) and calls cb: once per batch of
+ * notifications, after every (re)connect, and every poll_ms without one. A
+ * lost connection is re-established with backoff (100 ms doubling to 5 s).
+ * NULL when the channel is not an identifier or the thread cannot start. */
+dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
+                             dlc_listen_fn cb, void *arg);
+/* Stops the thread (within about 200 ms unless cb or a connect attempt is
+ * running), joins it and frees w. NULL is a no-op. */
+void dlc_listen_stop(dlc_listen *w);
+
+#endif
