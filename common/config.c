@@ -45,9 +45,19 @@ typedef struct {
 #define MIB (1024LL * 1024)
 #define KEY(n, t, member, d) .name = n, .type = t, .off = offsetof(dlc_config, member), .def = d
 
+/* ratelimit.<member>.{requests,window,burst}, all hot-reloadable. */
+#define POLICY(member, req, win, bur)                                                           \
+    {KEY("ratelimit." #member ".requests", T_INT, ratelimit.member.requests, req), .lo = 1,      \
+     .hi = 1000000, .flags = F_RELOAD},                                                           \
+    {KEY("ratelimit." #member ".window", T_DUR, ratelimit.member.window_ms, win), .lo = SEC,     \
+     .hi = 24 * HOUR, .flags = F_RELOAD},                                                         \
+    {KEY("ratelimit." #member ".burst", T_INT, ratelimit.member.burst, bur), .lo = 1,            \
+     .hi = 1000000, .flags = F_RELOAD}
+
 static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "require",
                                         "verify-ca", "verify-full", NULL};
 static const char *const strengths[] = {"interactive", "moderate", "min", NULL};
+static const char *const stores[] = {"memory", "postgres", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const samplers[] = {"always_on",
                                        "always_off",
@@ -105,9 +115,18 @@ static const key_def keys[] = {
      .hi = 1000000, .flags = F_RELOAD},
     {KEY("ratelimit.burst_size", T_INT, ratelimit.burst_size, "10"), .lo = 1, .hi = 1000000,
      .flags = F_RELOAD},
+    {KEY("ratelimit.store", T_ENUM, ratelimit.store, "memory"), .choices = stores},
+    {KEY("ratelimit.max_keys", T_INT, ratelimit.max_keys, "100000"), .lo = 1, .hi = 10000000},
+    POLICY(login_per_ip, "30", "1m", "10"),
+    POLICY(login_per_user, "10", "15m", "5"),
+    POLICY(reset_per_user, "3", "1h", "3"),
     {KEY("cache.enabled", T_BOOL, cache.enabled, "true")},
     {KEY("cache.default_ttl_seconds", T_INT, cache.default_ttl_seconds, "300"), .lo = 1,
      .hi = 30 * 86400, .flags = F_RELOAD},
+    {KEY("cache.greet_ttl_seconds", T_INT, cache.greet_ttl_seconds, "60"), .lo = 1,
+     .hi = 30 * 86400, .flags = F_RELOAD},
+    {KEY("cache.max_entries", T_INT, cache.max_entries, "10000"), .lo = 1, .hi = 10000000},
+    {KEY("cache.max_bytes", T_I64, cache.max_bytes, "16777216"), .lo = 4096, .hi = 4096 * MIB},
     {KEY("cache.cleanup_interval_seconds", T_INT, cache.cleanup_interval_seconds, "600"), .lo = 1,
      .hi = 86400, .flags = F_RELOAD},
     {KEY("logging.level", T_ENUM, logging.level, "info"), .choices = levels, .flags = F_RELOAD},

@@ -37,6 +37,14 @@ typedef struct {
     size_t count;
 } dlc_strlist;
 
+/* A rate-limit policy: `burst` requests at once, refilled at `requests` per
+ * `window`. */
+typedef struct {
+    int requests;
+    int64_t window_ms;
+    int burst;
+} dlc_rate_policy;
+
 typedef struct dlc_config {
     struct {
         char *listen;
@@ -86,13 +94,19 @@ typedef struct dlc_config {
     } api;
     struct {
         bool enabled;
-        int requests_per_minute;
+        int requests_per_minute; /* the greet policy (per client) */
         int burst_size;
+        char *store; /* memory | postgres */
+        int max_keys;
+        dlc_rate_policy login_per_ip, login_per_user, reset_per_user;
     } ratelimit;
     struct {
         bool enabled;
-        int default_ttl_seconds;
+        int default_ttl_seconds; /* responses without a TTL of their own (info) */
+        int greet_ttl_seconds;
         int cleanup_interval_seconds;
+        int max_entries;
+        int64_t max_bytes;
     } cache;
     struct {
         char *level; /* debug | info | warn | error */

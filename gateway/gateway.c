@@ -62,7 +62,8 @@ void dlc_gateway_call(dlc_gateway *gw, const dlc_http_request *rq, const char *m
     size_t n = 2;
     static const char *const forwarded[][2] = {{"Authorization", "authorization"},
                                                {"traceparent", "traceparent"},
-                                               {"Idempotency-Key", "idempotency-key"}};
+                                               {"Idempotency-Key", "idempotency-key"},
+                                               {"X-Admin-Password", "x-admin-password"}};
     for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
         const char *v = dlc_http_header(rq, forwarded[i][0]);
         if (v)

@@ -44,6 +44,8 @@ const dlc_endpoint dlc_endpoints[] = {
      .body = "*", .status = 201},
     {"POST", "/api/v1/admin/jwt/secrets/rotate", .rpc = "dlc.v1.AdminService/RotateJwtSecret",
      .body = "*"},
+    /* Cache (admin token or X-Admin-Password) */
+    {"POST", "/api/admin/cache/flush", .rpc = "dlc.v1.AdminService/FlushCache"},
     /* Every RPC method, without a route of its own */
     {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
 };

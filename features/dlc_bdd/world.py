@@ -225,6 +225,8 @@ class Stack:
             "rpc.workers": 4,
             "database.name": self.database,
             "auth.password.hash_strength": "min",
+            # scenarios send bursts; features/ratelimit turns limits on
+            "ratelimit.enabled": False,
             "logging.json": True,
         }
         config.update(self.overrides)

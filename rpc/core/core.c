@@ -6,6 +6,7 @@
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
 #include "rpc/core/services/users.h"
+#include "storage/ratelimit.h"
 #include "storage/secrets.h"
 #include "storage/users.h"
 
@@ -13,8 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define STMT_CACHE_FLUSH "cache_flush_notify"
+#define CACHE_CHANNEL "dlc_cache_flush"
+/* Full buckets are dropped this often (they are equivalent to absent ones). */
+#define LIMIT_SWEEP_MS 10000
+
 static const dlc_db_stmt SYSTEM_STATEMENTS[] = {
     {DLC_SYSTEM_STMT_HEALTH, "SELECT count(*) FROM schema_migrations", 0},
+    {STMT_CACHE_FLUSH, "SELECT pg_notify('" CACHE_CHANNEL "', '')", 0},
 };
 static const size_t SYSTEM_STATEMENT_COUNT = sizeof SYSTEM_STATEMENTS / sizeof SYSTEM_STATEMENTS[0];
 
@@ -26,7 +33,8 @@ static int collect_statements(dlc_core *core)
         const size_t *count;
     } modules[] = {{SYSTEM_STATEMENTS, &SYSTEM_STATEMENT_COUNT},
                    {dlc_users_statements, &dlc_users_statement_count},
-                   {dlc_secrets_statements, &dlc_secrets_statement_count}};
+                   {dlc_secrets_statements, &dlc_secrets_statement_count},
+                   {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count}};
     size_t total = 0;
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
         total += *modules[i].count;
@@ -72,7 +80,12 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
     core->start_wall_ms = dlc_clock_wall_ms();
     core->live = dlc_reload_new(cfg);
     core->dispatch = dlc_dispatch_new();
-    if (!core->live || !core->dispatch || collect_statements(core) != 0) {
+    core->ratelimit = dlc_ratelimit_new(cfg);
+    core->cache = cfg->cache.enabled ? dlc_cache_new((size_t)cfg->cache.max_entries,
+                                                     (size_t)cfg->cache.max_bytes)
+                                     : NULL;
+    if (!core->live || !core->dispatch || !core->ratelimit ||
+        (cfg->cache.enabled && !core->cache) || collect_statements(core) != 0) {
         snprintf(err, errlen, "out of memory");
         dlc_core_free(core);
         return -1;
@@ -91,6 +104,12 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
 
 void dlc_core_free(dlc_core *core)
 {
+    dlc_listen_stop(core->housekeeping);
+    core->housekeeping = NULL;
+    dlc_ratelimit_free(core->ratelimit);
+    core->ratelimit = NULL;
+    dlc_cache_free(core->cache);
+    core->cache = NULL;
     dlc_dispatch_free(core->dispatch);
     core->dispatch = NULL;
     dlc_auth_free(&core->auth);
@@ -165,4 +184,73 @@ dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const 
     default:
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "internal error");
     }
+}
+
+/* ---- response cache and housekeeping -------------------------------------- */
+
+ProtobufCMessage *dlc_core_cache_get(dlc_call *call, const char *key,
+                                     const ProtobufCMessageDescriptor *desc)
+{
+    dlc_cache *cache = ((dlc_core *)call->app)->cache;
+    if (!cache)
+        return NULL;
+    void *bytes = NULL;
+    size_t len = 0;
+    ProtobufCMessage *msg = NULL;
+    if (dlc_cache_get(cache, key, dlc_clock_mono_ms(), &bytes, &len))
+        msg = protobuf_c_message_unpack(desc, &call->arena->pb, len, bytes);
+    free(bytes);
+    dlc_call_add_md(call, "x-cache", msg ? "HIT" : "MISS");
+    return msg;
+}
+
+void dlc_core_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s)
+{
+    dlc_cache *cache = ((dlc_core *)call->app)->cache;
+    size_t len = cache ? protobuf_c_message_get_packed_size(msg) : 0;
+    uint8_t *bytes = cache ? dlc_arena_alloc(call->arena, len ? len : 1) : NULL;
+    if (!bytes)
+        return; /* no cache, or no memory: the answer is simply not kept */
+    protobuf_c_message_pack(msg, bytes);
+    dlc_cache_put(cache, key, bytes, len, (int64_t)ttl_s * 1000, dlc_clock_mono_ms());
+}
+
+long dlc_core_cache_flush(dlc_call *call)
+{
+    dlc_cache *cache = ((dlc_core *)call->app)->cache;
+    if (!cache)
+        return -2;
+    dlc_db_rc rc = dlc_db_run(dlc_core_db(call), STMT_CACHE_FLUSH, 0, NULL, call->deadline_ms,
+                              NULL, NULL, NULL);
+    if (rc != DLC_DB_OK) {
+        dlc_core_db_fail(call, rc, "cache flush", NULL);
+        return -1;
+    }
+    return (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
+}
+
+/* The housekeeping thread: a flush from any core (including this one: a
+ * second flush is harmless), a reconnect (flushes may have been missed),
+ * or a tick. */
+static void housekeeping(PGconn *conn, dlc_listen_event ev, void *arg)
+{
+    dlc_core *core = arg;
+    int64_t now = dlc_clock_mono_ms();
+    if (core->cache && ev != DLC_LISTEN_TICK)
+        dlc_cache_flush(core->cache, now);
+    const dlc_config *c = dlc_reload_config(core->live, NULL);
+    if (core->cache && now >= core->next_cache_purge_ms) {
+        dlc_cache_purge_expired(core->cache, now);
+        core->next_cache_purge_ms = now + (int64_t)c->cache.cleanup_interval_seconds * 1000;
+    }
+    if (now >= core->next_limit_sweep_ms) {
+        dlc_ratelimit_sweep(core->ratelimit, conn);
+        core->next_limit_sweep_ms = now + LIMIT_SWEEP_MS;
+    }
+}
+
+int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db)
+{
+    core->housekeeping = dlc_listen_start(db, CACHE_CHANNEL, 1000, housekeeping, core);
+    return core->housekeeping ? 0 : -1;
 }

@@ -9,8 +9,11 @@
 #include "common/config.h"
 #include "common/reload.h"
 #include "rpc/core/auth/auth.h"
+#include "rpc/core/cache/cache.h"
+#include "rpc/core/limit/ratelimit.h"
 #include "rpc/runtime/server.h"
 #include "storage/db.h"
+#include "storage/listen.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -24,6 +27,10 @@ typedef struct dlc_core {
     dlc_db_stmt *statements; /* every module's, registered on each connection */
     size_t n_statements;
     atomic_bool shutting_down;
+    dlc_ratelimit *ratelimit;
+    dlc_cache *cache;          /* NULL when cache.enabled is false */
+    dlc_listen *housekeeping;  /* cache flushes from other cores, sweeps */
+    int64_t next_cache_purge_ms, next_limit_sweep_ms; /* housekeeping thread only */
 } dlc_core;
 
 /* Copies cfg, builds the method table and the auth state. The signing keys
@@ -34,6 +41,23 @@ void dlc_core_free(dlc_core *core);
 
 /* Starts serving on cfg.rpc.listen. 0, or -1 with err filled. */
 int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen);
+
+/* Starts the housekeeping thread: hears cache flushes made through other
+ * cores (NOTIFY dlc_cache_flush), purges expired cache entries every
+ * cache.cleanup_interval_seconds, sweeps full rate-limit buckets. 0 or -1. */
+int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db);
+
+/* The response cache. A hit is unpacked into the call's arena and marks the
+ * response x-cache: HIT; a miss marks it MISS and returns NULL. Without a
+ * cache (cache.enabled false): NULL, no mark. */
+ProtobufCMessage *dlc_core_cache_get(dlc_call *call, const char *key,
+                                     const ProtobufCMessageDescriptor *desc);
+/* Keeps msg under key for ttl_s seconds (nothing without a cache). */
+void dlc_core_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s);
+/* Empties this core's cache and tells every other core (NOTIFY). Returns
+ * the live entries dropped here; -1 when the database could not be told
+ * (the call has failed), -2 without a cache. */
+long dlc_core_cache_flush(dlc_call *call);
 
 /* The database settings of cfg as dlc_db_params (strings borrowed). */
 dlc_db_params dlc_core_db_params(const dlc_config *cfg);

@@ -22,6 +22,8 @@ typedef struct dlc_call {
     void *app;              /* the server's application state (the core) */
     void *worker;           /* this worker's state (e.g. its DB connection) */
     const void *principal;  /* who calls, set by the authorize hook (or NULL) */
+    const char *peer;       /* the connection's other end: "tcp:ADDR" (no port),
+                               "ipc:pid:N", or "" when unknown; never NULL */
     dlc_arena *arena;
     dlc_status status;
     dlc_md response_md[DLC_CALL_MAX_MD];

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/request_id.h"
 
+#include <arpa/inet.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/util/platform.h>
 #include <pthread.h>
@@ -103,11 +104,32 @@ static void log_outcome(const dlc_call *call)
                dlc_status_reason(&call->status), (const char *)0);
 }
 
+/* Who is at the other end of msg's connection (see dlc_call.peer). */
+static void peer_of(nng_msg *msg, char *buf, size_t len)
+{
+    nng_pipe p = nng_msg_get_pipe(msg);
+    nng_sockaddr sa;
+    char addr[INET6_ADDRSTRLEN] = "";
+    int pid = 0;
+    buf[0] = '\0';
+    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+        return;
+    if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET, &sa.s_in.sa_addr, addr, sizeof addr))
+        snprintf(buf, len, "tcp:%s", addr);
+    else if (sa.s_family == NNG_AF_INET6 &&
+             inet_ntop(AF_INET6, sa.s_in6.sa_addr, addr, sizeof addr))
+        snprintf(buf, len, "tcp:%s", addr);
+    else if (sa.s_family == NNG_AF_IPC && nng_pipe_get_int(p, NNG_OPT_IPC_PEER_PID, &pid) == 0)
+        snprintf(buf, len, "ipc:pid:%d", pid);
+}
+
 /* Turns one received frame into one response frame (NULL only on OOM). */
 static nng_msg *handle(worker *w, nng_msg *msg)
 {
     dlc_server *s = w->server;
-    dlc_call call = {.app = s->opts.app, .worker = w->state, .arena = &w->arena};
+    char peer[INET6_ADDRSTRLEN + 8];
+    peer_of(msg, peer, sizeof peer);
+    dlc_call call = {.app = s->opts.app, .worker = w->state, .arena = &w->arena, .peer = peer};
     dlc_status_clear(&call.status);
     int64_t now = dlc_clock_mono_ms();
     Dlc__Rpc__V1__Request *req = dlc_envelope_decode_request(

@@ -34,7 +34,7 @@
 
 static char g_db[64];
 static dlc_test_rpcd g_core;   /* api.v2_enabled = true */
-static dlc_test_rpcd g_core_v1; /* defaults: v2 disabled */
+static dlc_test_rpcd g_core_v1; /* defaults (v2 disabled), greet limited to burst 3, 1/min */
 
 static int setup(void **state)
 {
@@ -43,7 +43,9 @@ static int setup(void **state)
                          "DLC_RPC_WORKERS=4", "DLC_AUTH_PASSWORD_HASH_STRENGTH=min", NULL};
     if (dlc_testdb_create(g_db, sizeof g_db) != 0 || dlc_test_rpcd_start(&g_core, g_db, v2) != 0)
         return -1;
-    return dlc_test_rpcd_start(&g_core_v1, g_db, NULL);
+    static char *limited[] = {"DLC_RATELIMIT_ENABLED=true", "DLC_RATELIMIT_BURST_SIZE=3",
+                              "DLC_RATELIMIT_REQUESTS_PER_MINUTE=1", NULL};
+    return dlc_test_rpcd_start(&g_core_v1, g_db, limited);
 }
 
 static int teardown(void **state)
@@ -305,6 +307,33 @@ static void concurrent_clients_get_their_own_answers(void **state)
     assert_still_serving();
 }
 
+/* Greet with x-client-ip (NULL: none); returns the status code. */
+static dlc_code greet_from(const char *url, const char *client_ip, dlc_status *st)
+{
+    Dlc__V1__GreetRequest in = DLC__V1__GREET_REQUEST__INIT;
+    in.name = "limit";
+    dlc_md md[] = {{"x-client-ip", client_ip}};
+    dlc_test_call_md(url, GREET, &in.base, md, client_ip ? 1 : 0, 5000, NULL, NULL, st);
+    return st->code;
+}
+
+/* A direct caller without x-client-ip is keyed by its connection's peer;
+ * each forwarded client IP has a budget of its own. */
+static void greet_is_rate_limited_per_client(void **state)
+{
+    (void)state;
+    dlc_status st;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(greet_from(g_core_v1.ipc_url, NULL, &st), DLC_OK);
+    assert_int_equal(greet_from(g_core_v1.ipc_url, NULL, &st), DLC_RESOURCE_EXHAUSTED);
+    assert_string_equal(dlc_status_reason(&st), "rate_limited");
+    assert_true(st.retry_after_ms > 0 && st.retry_after_ms <= 60000);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(greet_from(g_core_v1.ipc_url, "203.0.113.7", &st), DLC_OK);
+    assert_int_equal(greet_from(g_core_v1.tcp_url, "203.0.113.7", &st), DLC_RESOURCE_EXHAUSTED);
+    assert_int_equal(greet_from(g_core_v1.tcp_url, "203.0.113.8", &st), DLC_OK);
+}
+
 static void health_check_and_info(void **state)
 {
     (void)state;
@@ -428,6 +457,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(greet_v1_over_tcp_and_ipc),
         cmocka_unit_test(greet_v2_enabled_and_disabled),
+        cmocka_unit_test(greet_is_rate_limited_per_client),
         cmocka_unit_test(greet_name_validation),
         cmocka_unit_test(unknown_method_is_unimplemented),
         cmocka_unit_test(garbage_is_invalid_argument),

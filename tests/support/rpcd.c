@@ -37,8 +37,10 @@ int dlc_test_rpcd_start(dlc_test_rpcd *r, const char *dbname, char *const extra_
     char listen[512], db[128];
     snprintf(listen, sizeof listen, "DLC_RPC_LISTEN=%s,%s", r->tcp_url, r->ipc_url);
     snprintf(db, sizeof db, "DLC_DATABASE_NAME=%s", dbname);
-    char *env[32] = {listen, db, "DLC_LOGGING_LEVEL=debug"};
-    size_t n = 3;
+    /* Rate limits off unless a test turns them on (extra_env comes later
+     * and wins): protocol tests send bursts from one peer. */
+    char *env[32] = {listen, db, "DLC_LOGGING_LEVEL=debug", "DLC_RATELIMIT_ENABLED=false"};
+    size_t n = 4;
     for (size_t i = 0; extra_env && extra_env[i] && n < 31; i++)
         env[n++] = extra_env[i];
     env[n] = NULL;

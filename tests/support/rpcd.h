@@ -24,7 +24,8 @@ typedef struct {
 
 /* Starts dlc-rpcd on a free tcp port and an ipc socket, database `dbname`
  * on the server of the PG* environment, plus extra "DLC_…=…" settings
- * (NULL-terminated, may be NULL); waits until Check answers SERVING (≤ 30 s).
+ * (NULL-terminated, may be NULL; rate limits are off unless they say
+ * DLC_RATELIMIT_ENABLED=true); waits until Check answers SERVING (≤ 30 s).
  * 0, or -1 (the log is printed). */
 int dlc_test_rpcd_start(dlc_test_rpcd *r, const char *dbname, char *const extra_env[]);
 /* SIGTERM, wait ≤ 10 s; returns the exit code (or -1 when killed). Removes

@@ -48,6 +48,13 @@ static gcra gcra_of(const dlc_limit_rule *rule)
     return (gcra){.t = t, .tau = tau};
 }
 
+void dlc_limit_params(const dlc_limit_rule *rule, int64_t *t_ms, int64_t *tau_ms)
+{
+    gcra g = gcra_of(rule);
+    *t_ms = g.t;
+    *tau_ms = g.tau;
+}
+
 dlc_limit_decision dlc_limit_step(int64_t *tat, const dlc_limit_rule *rule, int64_t now_ms)
 {
     gcra g = gcra_of(rule);

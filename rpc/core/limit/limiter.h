@@ -59,6 +59,10 @@ typedef struct {
  * *tat unchanged. rule NULL counts as {1, 1, 1}. */
 dlc_limit_decision dlc_limit_step(int64_t *tat, const dlc_limit_rule *rule, int64_t now_ms);
 
+/* The rule's emission interval T and tolerance tau, as the step uses them
+ * (for the PostgreSQL store, which runs the same step in SQL). */
+void dlc_limit_params(const dlc_limit_rule *rule, int64_t *t_ms, int64_t *tau_ms);
+
 /* max_keys: hard cap on buckets (>= 1; spread over the shards, each holding
  * ceil(max_keys / DLC_LIMIT_SHARDS), so at most DLC_LIMIT_SHARDS times that
  * in all). Memory grows with the keys held, up to the cap. NULL on OOM or

@@ -86,9 +86,22 @@ static void upgrade_hash(dlc_call *call, int64_t id, bool needed, const char *pa
     dlc_status_clear(&call->status);
 }
 
+/* Before any password hashing: per client, and per username when given
+ * (credential stuffing spreads over IPs; the bucket refills, so the real
+ * user is slowed, never locked out for good). */
+static bool login_admitted(dlc_call *call, const char *username)
+{
+    char client[160];
+    dlc_ratelimit_client(call, NULL, client, sizeof client);
+    return dlc_ratelimit_check(call, DLC_RL_LOGIN_IP, client) &&
+           (!username || dlc_ratelimit_check(call, DLC_RL_LOGIN_USER, username));
+}
+
 static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__LoginRequest *rq = (const Dlc__V1__LoginRequest *)in;
+    if (!login_admitted(call, rq->username))
+        return call->status.code;
     dlc_user u = {0};
     bool found = false;
     dlc_db_rc rc = dlc_account_username_ok(rq->username)
@@ -119,6 +132,8 @@ static dlc_code admin_login(dlc_call *call, const ProtobufCMessage *in, Protobuf
 {
     const Dlc__V1__AdminLoginRequest *rq = (const Dlc__V1__AdminLoginRequest *)in;
     const char *hash = auth_of(call)->admin_hash;
+    if (!login_admitted(call, NULL))
+        return call->status.code;
     /* Not configured: the dummy hash, so "disabled" and "wrong" look alike. */
     if (dlc_account_verify(call, hash[0] ? hash : NULL, rq->master_password) != DLC_OK)
         return call->status.code;
@@ -130,6 +145,8 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
 {
     const Dlc__V1__CompletePasswordResetRequest *rq =
         (const Dlc__V1__CompletePasswordResetRequest *)in;
+    if (!dlc_ratelimit_check(call, DLC_RL_RESET_USER, rq->username))
+        return call->status.code;
     if (!dlc_account_password_ok(call, "new_password", rq->new_password))
         return dlc_account_invalid(call);
     char hash[DLC_PASSWORD_HASH_MAX];

@@ -7,6 +7,7 @@
 #include "rpc/core/services/account.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,18 +81,36 @@ static char *personal_greeting(dlc_call *call, const dlc_principal *who)
     return msg;
 }
 
+/* Rate limited per client (greet policy); a direct caller with a token is
+ * keyed by its subject. */
+static bool admitted(dlc_call *call, const dlc_principal *who)
+{
+    char subject[32], client[160];
+    snprintf(subject, sizeof subject, "%lld", who ? (long long)who->user_id : 0LL);
+    dlc_ratelimit_client(call, who ? subject : NULL, client, sizeof client);
+    return dlc_ratelimit_check(call, DLC_RL_GREET, client);
+}
+
+/* Anonymous greetings are the same for everyone: cached per name.
+ * Personalised ones (a token) are never cached, and are recorded. */
 static dlc_code greet_v1(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__GreetRequest *req = (const Dlc__V1__GreetRequest *)in;
     const dlc_principal *who = NULL;
-    if (prepare(call, req->name, &who) != DLC_OK)
+    if (prepare(call, req->name, &who) != DLC_OK || !admitted(call, who))
         return call->status.code;
+    char *key = who ? NULL : dlc_arena_printf(call->arena, "greet:v1:%s", req->name);
+    if (key && (*out = dlc_core_cache_get(call, key, &dlc__v1__greet_response__descriptor)))
+        return DLC_OK;
     char *msg = req->name[0] ? dlc_arena_printf(call->arena, "Hello %s!", req->name)
                 : who        ? personal_greeting(call, who)
                              : dlc_arena_strdup(call->arena, "Hello world!");
     if (msg && record(call, who, msg, "v1", req->name) != DLC_OK)
         return call->status.code;
-    return reply(call, out, msg);
+    dlc_code code = reply(call, out, msg);
+    if (code == DLC_OK && key)
+        dlc_core_cache_put(call, key, *out, dlc_core_config(call)->cache.greet_ttl_seconds);
+    return code;
 }
 
 static dlc_code greet_v2(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)

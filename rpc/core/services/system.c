@@ -62,10 +62,20 @@ static dlc_code check(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     return DLC_OK;
 }
 
+/* Cached (cache.default_ttl_seconds) under the config generation, so a
+ * reload is visible at once; the uptime is always the current one. */
 static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     (void)in;
     const dlc_core *core = call->app;
+    uint64_t gen;
+    const dlc_config *cfg = dlc_reload_config(core->live, &gen);
+    char *key = dlc_arena_printf(call->arena, "info:%llu", (unsigned long long)gen);
+    int64_t uptime_s = (dlc_clock_wall_ms() - core->start_wall_ms) / 1000;
+    if (key && (*out = dlc_core_cache_get(call, key, &dlc__v1__get_info_response__descriptor))) {
+        ((Dlc__V1__GetInfoResponse *)*out)->uptime_seconds = uptime_s; /* a clock, not data */
+        return DLC_OK;
+    }
     Dlc__V1__GetInfoResponse *resp =
         (Dlc__V1__GetInfoResponse *)dlc_call_message(call, &dlc__v1__get_info_response__descriptor);
     char *start = dlc_arena_alloc(call->arena, 32);
@@ -76,11 +86,12 @@ static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     resp->build_date = DLC_BUILD_DATE;
     resp->compiler = DLC_COMPILER;
     resp->start_time = dlc_clock_rfc3339(core->start_wall_ms, start, 32);
-    resp->uptime_seconds = (dlc_clock_wall_ms() - core->start_wall_ms) / 1000;
-    uint64_t gen;
-    resp->cache_enabled = dlc_reload_config(core->live, &gen)->cache.enabled;
+    resp->uptime_seconds = uptime_s;
+    resp->cache_enabled = cfg->cache.enabled;
     resp->config_generation = gen;
     *out = &resp->base;
+    if (key)
+        dlc_core_cache_put(call, key, *out, cfg->cache.default_ttl_seconds);
     return DLC_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "rpc/core/auth/auth.h"
 #include "rpc/core/core.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/services/cache.h"
 #include "rpc/core/services/secrets.h"
 
 #include <stdio.h>
@@ -216,6 +217,7 @@ int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
         {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list},
         {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add},
         {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate},
+        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_cache_svc_flush},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings,
                                     sizeof bindings / sizeof bindings[0], err, errlen);

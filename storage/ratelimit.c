@@ -1,0 +1,65 @@
+#include "storage/ratelimit.h"
+
+#include "common/log.h"
+
+#include <stdlib.h>
+
+#define STMT_TAKE "ratelimit_take"
+
+/* $1 key, $2 T, $3 tau. base = max(tat, now); allowed iff base - now <= tau,
+ * then tat = base + T; a denied request leaves tat as it was. The SET
+ * expressions all read the row as it was before this statement. */
+static const char TAKE_SQL[] =
+    "WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) "
+    "INSERT INTO ratelimit_buckets AS b (key, tat_ms, allowed) "
+    "SELECT $1, clock.ms + $2::bigint, true FROM clock "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "  tat_ms = CASE WHEN greatest(b.tat_ms, (SELECT ms FROM clock)) - (SELECT ms FROM clock)"
+    "                     <= $3::bigint"
+    "           THEN greatest(b.tat_ms, (SELECT ms FROM clock)) + $2::bigint"
+    "           ELSE b.tat_ms END,"
+    "  allowed = greatest(b.tat_ms, (SELECT ms FROM clock)) - (SELECT ms FROM clock)"
+    "            <= $3::bigint "
+    "RETURNING b.allowed, (SELECT ms FROM clock), b.tat_ms";
+
+const dlc_db_stmt dlc_ratelimit_db_statements[] = {
+    {STMT_TAKE, TAKE_SQL, 3},
+};
+const size_t dlc_ratelimit_db_statement_count =
+    sizeof dlc_ratelimit_db_statements / sizeof dlc_ratelimit_db_statements[0];
+
+dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64_t tau_ms,
+                                int64_t deadline_ms, dlc_ratelimit_db_result *out)
+{
+    dlc_db_int_text t = dlc_db_int(t_ms), tau = dlc_db_int(tau_ms);
+    const char *values[] = {key, t.text, tau.text};
+    PGresult *res = NULL;
+    dlc_db_rc rc = dlc_db_run(db, STMT_TAKE, 3, values, deadline_ms, &res, NULL, NULL);
+    if (rc != DLC_DB_OK)
+        return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DLC_DB_ERROR;
+    }
+    out->allowed = PQgetvalue(res, 0, 0)[0] == 't';
+    out->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    out->tat_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    PQclear(res);
+    return DLC_DB_OK;
+}
+
+long dlc_ratelimit_db_sweep(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "DELETE FROM ratelimit_buckets WHERE tat_ms <= "
+                                 "(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+    long n = -1;
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        n = strtol(PQcmdTuples(res), NULL, 10);
+    } else {
+        char err[256];
+        dlc_db_error_text(conn, res, err, sizeof err);
+        dlc_log_warn("rate-limit bucket sweep failed", "error", err);
+    }
+    PQclear(res);
+    return n;
+}
