@@ -506,10 +506,14 @@ dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char
     request rq = {.stmt = stmt_name, .nparams = nparams, .values = values};
     db_err e = {"", ""};
     dlc_db_rc rc = DLC_DB_ERROR;
-    *out = NULL;
+    PGresult *res = NULL;
     if (check_request(db, &rq, &e))
-        rc = round_trip(db, &rq, true, deadline_ms, out, &e);
+        rc = round_trip(db, &rq, true, deadline_ms, &res, &e);
     err_export(&e, sqlstate, errbuf, errlen);
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
     return rc;
 }
 

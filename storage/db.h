@@ -64,7 +64,7 @@ void dlc_db_close(dlc_db *db);
 
 /* Runs a registered statement. deadline_ms is on dlc_clock_mono_ms's clock.
  * On DLC_DB_OK, *out receives the result (caller frees with PQclear);
- * on other codes *out is NULL. On DLC_DB_ERROR, sqlstate (if non-NULL, 6
+ * on other codes *out is NULL. out may be NULL: the result is discarded. On DLC_DB_ERROR, sqlstate (if non-NULL, 6
  * bytes) gets the SQLSTATE. errbuf (if non-NULL) gets a short message
  * suitable for logs (never parameter values). */
 dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams,

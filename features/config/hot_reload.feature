@@ -66,3 +66,12 @@ Feature: Configuration hot reload
     And both daemons report config generation 1
     When I GET "/api/health"
     Then the status is 200
+
+  Scenario: A new rate limit applies without a restart
+    Given rate limiting allows 1 greetings per minute with a burst of 2
+    When I GET "/api/v1/greet/ann" 3 times
+    Then the status is 429
+    When the config file is edited to set "ratelimit.burst_size" to 10
+    And I GET "/api/v1/greet/ann"
+    Then the status is 200
+    And the response header "RateLimit-Policy" is '"greet";q=1;w=60'

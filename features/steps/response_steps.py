@@ -63,8 +63,16 @@ def step_header_present(context, name):
     _check(context, _header(context, name).strip() != "", "the %s header is empty" % name)
 
 
+@then('the response header "{name:Key}" is absent')
+def step_header_absent(context, name):
+    value = response(context).header(name)
+    _check(context, value is None, "unexpected %s header: %r" % (name, value))
+
+
+@then("the response header \"{name:Key}\" is '{value}'")
 @then('the response header "{name:Key}" is "{value:Text}"')
 def step_header_is(context, name, value):
+    """Single quotes for values that hold double quotes (RateLimit)."""
     expected = _expected(context, value)
     _check(context, _header(context, name) == expected,
            "expected %s: %s" % (name, expected))
@@ -77,6 +85,7 @@ def step_header_contains(context, name, token):
     _check(context, token in tokens, "expected %s among %s" % (token, tokens))
 
 
+@then("the response header \"{name:Key}\" matches '{regex}'")
 @then('the response header "{name:Key}" matches "{regex:Text}"')
 def step_header_matches(context, name, regex):
     pattern = _expected(context, regex, regex=True)
@@ -163,6 +172,13 @@ def step_json_abbreviates(context, path, value):
     full = _expected(context, value)
     _check(context, isinstance(actual, str) and actual != "" and full.startswith(actual),
            "expected %s to be a prefix of %s" % (path, full))
+
+
+@then('the JSON at "{path:Key}" is greater than {number:d}')
+def step_json_greater_than(context, path, number):
+    actual = _json_at(context, path)
+    _check(context, isinstance(actual, int) and actual > number,
+           "expected %s > %d, got %r" % (path, number, actual))
 
 
 @then('the JSON at "{path:Key}" is greater than the remembered "{name:Key}"')

@@ -124,6 +124,11 @@ def step_poll_status(context, seconds, path, status):
     _poll_get(context, path, seconds, lambda a: a is not None and a.status == status)
 
 
+@then('within {seconds:g} seconds GET "{path:Path}" answers with {header:Key} "{value:Text}"')
+def step_poll_header(context, seconds, path, header, value):
+    _poll_get(context, path, seconds, lambda a: a is not None and a.header(header) == value)
+
+
 @then('within {seconds:g} seconds GET "{path:Path}" answers {status:d} '
       'or the connection is refused')
 def step_poll_status_or_refused(context, seconds, path, status):
