@@ -111,8 +111,9 @@ static const key_def keys[] = {
      .choices = strengths},
     {KEY("api.v2_enabled", T_BOOL, api.v2_enabled, "false"), .flags = F_RELOAD},
     {KEY("ratelimit.enabled", T_BOOL, ratelimit.enabled, "true"), .flags = F_RELOAD},
+    /* The limiter's finest rate is one per millisecond. */
     {KEY("ratelimit.requests_per_minute", T_INT, ratelimit.requests_per_minute, "60"), .lo = 1,
-     .hi = 1000000, .flags = F_RELOAD},
+     .hi = 60000, .flags = F_RELOAD},
     {KEY("ratelimit.burst_size", T_INT, ratelimit.burst_size, "10"), .lo = 1, .hi = 1000000,
      .flags = F_RELOAD},
     {KEY("ratelimit.store", T_ENUM, ratelimit.store, "memory"), .choices = stores},
