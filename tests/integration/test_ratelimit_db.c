@@ -24,19 +24,8 @@ typedef dlc_testdb_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    *state = f;
-    return f ? dlc_testdb_fixture_open(f, dlc_ratelimit_db_statements,
-                                       dlc_ratelimit_db_statement_count)
-             : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = dlc_testdb_fixture_close(f);
-    free(f);
-    return rc;
+    return dlc_testdb_fixture_setup(state, dlc_ratelimit_db_statements,
+                                    dlc_ratelimit_db_statement_count);
 }
 
 static dlc_ratelimit_db_result take(dlc_db *db, const char *key, const dlc_limit_rule *rule)
@@ -74,8 +63,8 @@ typedef struct {
 static void *racer(void *arg)
 {
     race *x = arg;
-    dlc_db_params p = dlc_testdb_params(x->name, 5000);
-    dlc_db *db = dlc_db_open(&p, dlc_ratelimit_db_statements, dlc_ratelimit_db_statement_count);
+    dlc_db *db =
+        dlc_testdb_open(x->name, dlc_ratelimit_db_statements, dlc_ratelimit_db_statement_count);
     const dlc_limit_rule rule = {1, 3600000, 40};
     int64_t t, tau;
     dlc_limit_params(&rule, &t, &tau);
@@ -118,9 +107,9 @@ static void sweep_drops_only_full_buckets(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(follows_the_step, setup, teardown),
-        cmocka_unit_test_setup_teardown(exact_under_concurrency, setup, teardown),
-        cmocka_unit_test_setup_teardown(sweep_drops_only_full_buckets, setup, teardown),
+        DLC_TESTDB_TEST(follows_the_step, setup),
+        DLC_TESTDB_TEST(exact_under_concurrency, setup),
+        DLC_TESTDB_TEST(sweep_drops_only_full_buckets, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

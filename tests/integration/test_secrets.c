@@ -14,9 +14,9 @@
 
 #include "common/clock.h"
 #include "storage/db.h"
+#include "storage/listen.h"
 #include "storage/migrate.h"
 #include "storage/secrets.h"
-#include "storage/listen.h"
 #include "support/testdb.h"
 
 #include <pthread.h>
@@ -30,27 +30,11 @@
 #define ROTATORS 4
 #define WATCH_APP "dlc-secrets-watch-test"
 
-static dlc_db *open_db(const char *name)
-{
-    dlc_db_params p = dlc_testdb_params(name, 5000);
-    return dlc_db_open(&p, dlc_secrets_statements, dlc_secrets_statement_count);
-}
-
 typedef dlc_testdb_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    *state = f;
-    return f ? dlc_testdb_fixture_open(f, dlc_secrets_statements, dlc_secrets_statement_count) : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = dlc_testdb_fixture_close(f);
-    free(f);
-    return rc;
+    return dlc_testdb_fixture_setup(state, dlc_secrets_statements, dlc_secrets_statement_count);
 }
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -264,7 +248,7 @@ typedef struct {
 static void *rotate(void *arg)
 {
     rotator *r = arg;
-    dlc_db *db = open_db(r->db_name);
+    dlc_db *db = dlc_testdb_open(r->db_name, dlc_secrets_statements, dlc_secrets_statement_count);
     unsigned char secret[32];
     char kid[16];
     make_secret(secret, 10 + r->index);
@@ -303,7 +287,7 @@ static void concurrent_rotations_leave_one_primary(void **state)
 
 typedef struct {
     atomic_int calls;
-    atomic_int rows; /* count(*) seen by the last callback, on its connection */
+    atomic_int rows;  /* count(*) seen by the last callback, on its connection */
     atomic_int event; /* the last callback's dlc_listen_event */
 } watch_seen;
 
@@ -404,15 +388,15 @@ static void watcher_reconnects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(bootstrap_then_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(add_secondary, setup, teardown),
-        cmocka_unit_test_setup_teardown(add_primary_demotes_old, setup, teardown),
-        cmocka_unit_test_setup_teardown(kid_taken_changes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(cleanup_removes_expired_secondaries, setup, teardown),
-        cmocka_unit_test_setup_teardown(concurrent_rotations_leave_one_primary, setup, teardown),
-        cmocka_unit_test_setup_teardown(watcher_sees_add_and_stops_promptly, setup, teardown),
-        cmocka_unit_test_setup_teardown(watcher_polls_as_safety_net, setup, teardown),
-        cmocka_unit_test_setup_teardown(watcher_reconnects, setup, teardown),
+        DLC_TESTDB_TEST(bootstrap_then_list, setup),
+        DLC_TESTDB_TEST(add_secondary, setup),
+        DLC_TESTDB_TEST(add_primary_demotes_old, setup),
+        DLC_TESTDB_TEST(kid_taken_changes_nothing, setup),
+        DLC_TESTDB_TEST(cleanup_removes_expired_secondaries, setup),
+        DLC_TESTDB_TEST(concurrent_rotations_leave_one_primary, setup),
+        DLC_TESTDB_TEST(watcher_sees_add_and_stops_promptly, setup),
+        DLC_TESTDB_TEST(watcher_polls_as_safety_net, setup),
+        DLC_TESTDB_TEST(watcher_reconnects, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,27 +24,11 @@
 
 #define THREADS 8
 
-static dlc_db *open_db(const char *name)
-{
-    dlc_db_params p = dlc_testdb_params(name, 5000);
-    return dlc_db_open(&p, dlc_users_statements, dlc_users_statement_count);
-}
-
 typedef dlc_testdb_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    *state = f;
-    return f ? dlc_testdb_fixture_open(f, dlc_users_statements, dlc_users_statement_count) : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = dlc_testdb_fixture_close(f);
-    free(f);
-    return rc;
+    return dlc_testdb_fixture_setup(state, dlc_users_statements, dlc_users_statement_count);
 }
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -409,7 +393,7 @@ typedef struct {
 
 static dlc_db *racer_open(racer *r)
 {
-    dlc_db *db = open_db(r->dbname);
+    dlc_db *db = dlc_testdb_open(r->dbname, dlc_users_statements, dlc_users_statement_count);
     if (db)
         dlc_db_ping(db, deadline(), NULL, 0); /* connect before the start line */
     pthread_barrier_wait(r->start);
@@ -496,19 +480,18 @@ static void concurrent_reset_one_wins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_then_find_by_name_and_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(duplicate_name_is_taken_in_any_case, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_username_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(profile_update_changes_only_given_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(set_password_and_touch_login, setup, teardown),
-        cmocka_unit_test_setup_teardown(reset_completes_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(reset_refused_for_unflagged_unknown_and_deleted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(soft_delete_hides_user_and_keeps_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(list_pages_by_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(greetings_newest_first_with_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(concurrent_create_one_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(concurrent_reset_one_wins, setup, teardown),
+        DLC_TESTDB_TEST(create_then_find_by_name_and_id, setup),
+        DLC_TESTDB_TEST(duplicate_name_is_taken_in_any_case, setup),
+        DLC_TESTDB_TEST(bad_username_is_an_error, setup),
+        DLC_TESTDB_TEST(profile_update_changes_only_given_fields, setup),
+        DLC_TESTDB_TEST(set_password_and_touch_login, setup),
+        DLC_TESTDB_TEST(reset_completes_once, setup),
+        DLC_TESTDB_TEST(reset_refused_for_unflagged_unknown_and_deleted, setup),
+        DLC_TESTDB_TEST(soft_delete_hides_user_and_keeps_name, setup),
+        DLC_TESTDB_TEST(list_pages_by_id, setup),
+        DLC_TESTDB_TEST(greetings_newest_first_with_cursor, setup),
+        DLC_TESTDB_TEST(concurrent_create_one_wins, setup),
+        DLC_TESTDB_TEST(concurrent_reset_one_wins, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,9 +82,14 @@ int dlc_testdb_drop(const char *name)
     return admin_exec(sql);
 }
 
-int dlc_testdb_fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, size_t n)
+dlc_db *dlc_testdb_open(const char *name, const dlc_db_stmt *stmts, size_t n)
 {
-    memset(f, 0, sizeof *f);
+    dlc_db_params p = dlc_testdb_params(name, 5000);
+    return dlc_db_open(&p, stmts, n);
+}
+
+static int fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, size_t n)
+{
     if (dlc_testdb_create(f->name, sizeof f->name) != 0 || !(f->conn = dlc_testdb_connect(f->name)))
         return -1;
     dlc_migrate_report rep;
@@ -93,16 +99,26 @@ int dlc_testdb_fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, siz
         fprintf(stderr, "testdb: migrate: %s\n", err);
         return -1;
     }
-    dlc_db_params p = dlc_testdb_params(f->name, 5000);
-    f->db = dlc_db_open(&p, stmts, n);
+    f->db = dlc_testdb_open(f->name, stmts, n);
     return f->db ? 0 : -1;
 }
 
-int dlc_testdb_fixture_close(dlc_testdb_fixture *f)
+int dlc_testdb_fixture_setup(void **state, const dlc_db_stmt *stmts, size_t n)
 {
+    dlc_testdb_fixture *f = calloc(1, sizeof *f);
+    *state = f;
+    return f ? fixture_open(f, stmts, n) : -1;
+}
+
+int dlc_testdb_fixture_teardown(void **state)
+{
+    dlc_testdb_fixture *f = *state;
+    if (!f)
+        return 0;
     dlc_db_close(f->db);
     PQfinish(f->conn);
     int rc = f->name[0] ? dlc_testdb_drop(f->name) : 0;
-    memset(f, 0, sizeof *f);
+    free(f);
+    *state = NULL;
     return rc;
 }

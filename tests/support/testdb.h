@@ -33,9 +33,20 @@ typedef struct {
     dlc_db *db;
 } dlc_testdb_fixture;
 
-/* 0, or -1 (message on stderr; close what was opened with the close call). */
-int dlc_testdb_fixture_open(dlc_testdb_fixture *f, const dlc_db_stmt *stmts, size_t n);
-/* Closes both connections and drops the database. 0 or -1. */
-int dlc_testdb_fixture_close(dlc_testdb_fixture *f);
+/* A cmocka setup's body: *state gets a new fixture whose dlc_db registers
+ * stmts. 0, or -1 (message on stderr; the teardown still cleans up). */
+int dlc_testdb_fixture_setup(void **state, const dlc_db_stmt *stmts, size_t n);
+/* A cmocka teardown: closes both connections, drops the database, frees
+ * *state. 0 or -1. */
+int dlc_testdb_fixture_teardown(void **state);
+
+/* A cmocka test with a fixture made by setup (which calls
+ * dlc_testdb_fixture_setup with the test file's statements). */
+#define DLC_TESTDB_TEST(fn, setup)                                                                 \
+    cmocka_unit_test_setup_teardown(fn, setup, dlc_testdb_fixture_teardown)
+
+/* A further dlc_db on database name (e.g. one per thread); NULL on OOM.
+ * Caller dlc_db_close()s. */
+dlc_db *dlc_testdb_open(const char *name, const dlc_db_stmt *stmts, size_t n);
 
 #endif
