@@ -22,7 +22,7 @@ static const int HTTP_FOR_CODE[] = {
     [DLC_UNAUTHENTICATED] = 401,
 };
 
-int dlc_error_http_status(dlc_code code)
+static int http_status(dlc_code code)
 {
     if ((unsigned)code >= sizeof HTTP_FOR_CODE / sizeof HTTP_FOR_CODE[0])
         return 500;
@@ -56,7 +56,7 @@ void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect
         snprintf(secs, sizeof secs, "%u", (st->retry_after_ms + 999) / 1000);
         dlc_http_add_header(rs, "Retry-After", secs);
     }
-    dlc_http_set_json(rs, dlc_error_http_status(st->code), body);
+    dlc_http_set_json(rs, http_status(st->code), body);
 }
 
 void dlc_error_invalid(dlc_http_response *rs, const char *field, const char *message,

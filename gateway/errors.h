@@ -14,8 +14,6 @@
 
 #include <stdbool.h>
 
-int dlc_error_http_status(dlc_code code);
-
 /* Fills rs with st as a REST error (connect_style false) or a Connect one. */
 void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect_style);
 

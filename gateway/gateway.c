@@ -21,6 +21,15 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (!(gw->trusted = dlc_proxy_list_new(&cfg->server.trusted_proxies, err, errlen)))
+        return -1;
+    for (size_t i = 0; i < dlc_endpoint_count; i++) {
+        if (dlc_endpoints[i].rpc && !dlc_contract_find(dlc_endpoints[i].rpc)) {
+            snprintf(err, errlen, "route %s %s names an unknown RPC method %s",
+                     dlc_endpoints[i].method, dlc_endpoints[i].pattern, dlc_endpoints[i].rpc);
+            return -1;
+        }
+    }
     gw->routes = calloc(dlc_endpoint_count, sizeof *gw->routes);
     for (size_t i = 0; gw->routes && i < dlc_endpoint_count; i++)
         gw->routes[i] = (dlc_route){dlc_endpoints[i].method, dlc_endpoints[i].pattern,
@@ -46,6 +55,7 @@ void dlc_gateway_free(dlc_gateway *gw)
     dlc_client_close(gw->client);
     dlc_router_free(gw->router);
     free(gw->routes);
+    dlc_proxy_list_free(gw->trusted);
     dlc_reload_free(gw->live);
     dlc_config_free(&gw->cfg);
 }
@@ -56,7 +66,7 @@ void dlc_gateway_call(dlc_gateway *gw, const dlc_http_request *rq, const char *m
                       const ProtobufCMessage *in, dlc_client_reply *reply)
 {
     char ip[64];
-    dlc_proxy_client_ip(&gw->cfg.server.trusted_proxies, rq->remote_addr,
+    dlc_proxy_client_ip(gw->trusted, rq->remote_addr,
                         dlc_http_header(rq, "X-Forwarded-For"), ip, sizeof ip);
     dlc_md md[8] = {{"x-request-id", rq->request_id}, {"x-client-ip", ip}};
     size_t n = 2;
@@ -104,30 +114,35 @@ void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response 
     }
 }
 
+ProtobufCMessage *dlc_gateway_fetch(dlc_gateway *gw, const dlc_http_request *rq,
+                                    const char *method, const ProtobufCMessage *in,
+                                    const ProtobufCMessageDescriptor *out_desc,
+                                    bool connect_style, dlc_http_response *rs)
+{
+    dlc_client_reply reply;
+    dlc_gateway_call(gw, rq, method, in, &reply);
+    dlc_gateway_copy_metadata(&reply, rs);
+    ProtobufCMessage *out = dlc_client_reply_unpack(&reply, out_desc);
+    if (!out)
+        dlc_error_respond(rs, &reply.status, connect_style);
+    dlc_client_reply_free(&reply);
+    return out;
+}
+
 void dlc_gateway_invoke(dlc_gateway *gw, const dlc_http_request *rq, const char *method,
                         const ProtobufCMessage *in, int success_status, bool connect_style,
                         dlc_http_response *rs)
 {
+    /* known: the route table is checked at start, /rpc/… before calling */
     const ProtobufCMethodDescriptor *md = dlc_contract_find(method);
-    dlc_client_reply reply;
-    dlc_gateway_call(gw, rq, method, in, &reply);
-    dlc_gateway_copy_metadata(&reply, rs);
-    ProtobufCMessage *out = md ? dlc_client_reply_unpack(&reply, md->output) : NULL;
-    if (reply.status.code != DLC_OK) {
-        dlc_error_respond(rs, &reply.status, connect_style);
-    } else if (!out) {
-        dlc_status st;
-        dlc_status_clear(&st);
-        dlc_status_set(&st, DLC_INTERNAL, NULL, "the core sent an undecodable answer");
-        dlc_error_respond(rs, &st, connect_style);
-    } else if (success_status == 204) {
+    ProtobufCMessage *out = dlc_gateway_fetch(gw, rq, method, in, md->output, connect_style, rs);
+    if (!out)
+        return;
+    if (success_status == 204)
         rs->status = 204;
-    } else {
+    else
         dlc_http_set_json(rs, success_status ? success_status : 200, dlc_transcode_to_json(out));
-    }
-    if (out)
-        protobuf_c_message_free_unpacked(out, NULL);
-    dlc_client_reply_free(&reply);
+    protobuf_c_message_free_unpacked(out, NULL);
 }
 
 /* ---- building the input ---------------------------------------------------- */
@@ -170,14 +185,7 @@ static bool query_applies(const ProtobufCMessage *msg, const char *name, const d
     }
     char first[128];
     snprintf(first, sizeof first, "%.*s", (int)strcspn(name, "."), name);
-    const ProtobufCMessageDescriptor *d = msg->descriptor;
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        char camel[128];
-        dlc_transcode_camel(d->fields[i].name, camel, sizeof camel);
-        if (strcmp(d->fields[i].name, first) == 0 || strcmp(camel, first) == 0)
-            return true;
-    }
-    return false;
+    return dlc_transcode_find_field(msg->descriptor, first) != NULL;
 }
 
 static bool apply_query(ProtobufCMessage *msg, const char *query, const dlc_route_match *m,
@@ -324,15 +332,12 @@ static void not_routed(dlc_route_result r, const dlc_route_match *m, dlc_http_re
 static void call_endpoint(dlc_gateway *gw, const dlc_endpoint *ep, const dlc_http_request *rq,
                           const dlc_route_match *m, dlc_http_response *rs)
 {
-    const ProtobufCMethodDescriptor *md = dlc_contract_find(ep->rpc);
+    const ProtobufCMethodDescriptor *md = dlc_contract_find(ep->rpc); /* checked at start */
     dlc_arena arena;
     dlc_arena_init(&arena, 4096);
-    ProtobufCMessage *in =
-        md ? dlc_gateway_input(rq, md->input, ep->body, m, &arena, false, rs) : NULL;
+    ProtobufCMessage *in = dlc_gateway_input(rq, md->input, ep->body, m, &arena, false, rs);
     if (in)
         dlc_gateway_invoke(gw, rq, ep->rpc, in, ep->status, false, rs);
-    else if (!md)
-        dlc_log_error("route names an unknown RPC method", "rpc", ep->rpc);
     dlc_arena_destroy(&arena);
 }
 

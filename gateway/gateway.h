@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/reload.h"
 #include "gateway/http.h"
+#include "gateway/proxy.h"
 #include "gateway/router.h"
 #include "rpc/runtime/client.h"
 
@@ -38,6 +39,7 @@ extern const size_t dlc_endpoint_count;
 struct dlc_gateway {
     dlc_config cfg;   /* owned copy of the start-up configuration: restart-only keys */
     dlc_reload *live; /* the running configuration, hot-reloaded */
+    dlc_proxy_list *trusted; /* server.trusted_proxies, parsed */
     dlc_client *client;
     dlc_router *router;
     dlc_route *routes; /* built from dlc_endpoints */
@@ -68,6 +70,15 @@ void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response 
 ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCMessageDescriptor *desc,
                                     const char *binding, const dlc_route_match *m,
                                     dlc_arena *arena, bool connect_style, dlc_http_response *rs);
+
+/* Calls method with in and decodes its output as out_desc (caller frees
+ * with protobuf_c_message_free_unpacked(m, NULL)); on failure answers rs
+ * with the error (REST or Connect style) and returns NULL. The reply's
+ * metadata becomes headers either way. */
+ProtobufCMessage *dlc_gateway_fetch(dlc_gateway *gw, const dlc_http_request *rq,
+                                    const char *method, const ProtobufCMessage *in,
+                                    const ProtobufCMessageDescriptor *out_desc,
+                                    bool connect_style, dlc_http_response *rs);
 
 /* Calls method with in and answers rs: the output as JSON with
  * success_status (204: no body), or the error (REST or Connect style). */

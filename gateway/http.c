@@ -21,7 +21,8 @@ struct dlc_http {
     atomic_int in_flight;
 };
 
-const char *dlc_http_reason(int status)
+/* "OK", "Not Found", … */
+static const char *reason_phrase(int status)
 {
     switch (status) {
     case 200: return "OK";
@@ -84,14 +85,14 @@ void dlc_http_set_text(dlc_http_response *rs, int status, const char *text)
 static void send_response(struct mg_connection *conn, const char *request_id,
                           const dlc_http_response *rs, bool head_only)
 {
-    char head[2048];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "X-Request-ID: %s\r\n%s%.*s\r\n",
-                     rs->status, dlc_http_reason(rs->status),
-                     rs->content_type ? rs->content_type : "application/json", rs->body_len,
-                     request_id, rs->close ? "Connection: close\r\n" : "",
-                     (int)rs->headers_len, rs->headers);
+    char head[2048], content[256] = ""; /* a 204 has no content headers (RFC 9110) */
+    if (rs->status != 204)
+        snprintf(content, sizeof content, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                 rs->content_type ? rs->content_type : "application/json", rs->body_len);
+    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%sX-Request-ID: %s\r\n%s%.*s\r\n",
+                     rs->status, reason_phrase(rs->status), content, request_id,
+                     rs->close ? "Connection: close\r\n" : "", (int)rs->headers_len,
+                     rs->headers);
     if (n < 0 || (size_t)n >= sizeof head)
         return;
     size_t body_len = head_only ? 0 : rs->body_len;

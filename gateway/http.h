@@ -69,7 +69,5 @@ void dlc_http_add_header(dlc_http_response *rs, const char *name, const char *va
 /* Status + compact JSON of j (json_decref'd here). */
 void dlc_http_set_json(dlc_http_response *rs, int status, json_t *j);
 void dlc_http_set_text(dlc_http_response *rs, int status, const char *text);
-/* "OK", "Not Found", … */
-const char *dlc_http_reason(int status);
 
 #endif

@@ -66,8 +66,10 @@ void dlc_local_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_rout
         "{s:o,s:o}", "rpc", conn_status(rpc_ok ? "healthy" : "unhealthy", rpc_ok ? NULL : reply.status.message),
         "database", rpc_ok ? conn_status(db_ok ? "healthy" : "unhealthy", out->error)
                            : conn_status("unknown", NULL));
+    /* the core says why it is not serving (database_unhealthy, shutting_down) */
+    const char *core_reason = rpc_ok && out->reason[0] ? out->reason : "database_unhealthy";
     const char *reason = draining ? "shutting_down" : !rpc_ok ? "rpc_unavailable"
-                                                   : !db_ok   ? "database_unhealthy"
+                                                   : !db_ok   ? core_reason
                                                               : NULL;
     json_t *body = json_pack("{s:b,s:o}", "ready", reason == NULL, "connections", conns);
     if (reason)
@@ -117,15 +119,8 @@ static Dlc__V1__GetInfoResponse *get_info(dlc_gateway *gw, const dlc_http_reques
                                           dlc_http_response *rs)
 {
     Dlc__V1__GetInfoRequest in = DLC__V1__GET_INFO_REQUEST__INIT;
-    dlc_client_reply reply;
-    dlc_gateway_call(gw, rq, GET_INFO, &in.base, &reply);
-    dlc_gateway_copy_metadata(&reply, rs);
-    Dlc__V1__GetInfoResponse *out = (Dlc__V1__GetInfoResponse *)dlc_client_reply_unpack(
-        &reply, &dlc__v1__get_info_response__descriptor);
-    if (!out)
-        dlc_error_respond(rs, &reply.status, false);
-    dlc_client_reply_free(&reply);
-    return out;
+    return (Dlc__V1__GetInfoResponse *)dlc_gateway_fetch(
+        gw, rq, GET_INFO, &in.base, &dlc__v1__get_info_response__descriptor, false, rs);
 }
 
 void dlc_local_info(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
@@ -185,9 +180,8 @@ void dlc_local_rpc(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_
     }
     dlc_arena arena;
     dlc_arena_init(&arena, 4096);
-    dlc_http_request body_only = *rq;
-    body_only.query = ""; /* Connect unary POST: the body is the whole input */
-    ProtobufCMessage *in = dlc_gateway_input(&body_only, md->input, "*", NULL, &arena, true, rs);
+    /* Connect unary POST: the body ("*") is the whole input, the query is ignored */
+    ProtobufCMessage *in = dlc_gateway_input(rq, md->input, "*", NULL, &arena, true, rs);
     if (in)
         dlc_gateway_invoke(gw, rq, method, in, 200, true, rs);
     dlc_arena_destroy(&arena);

@@ -32,8 +32,18 @@ static bool prefix_equal(const unsigned char *x, const unsigned char *y, int bit
     return rest == 0 || (x[whole] & mask) == (y[whole] & mask);
 }
 
+typedef struct {
+    address net;
+    int bits;
+} range;
+
+struct dlc_proxy_list {
+    size_t n;
+    range ranges[];
+};
+
 /* entry: "10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8". */
-static bool entry_matches(const char *entry, const address *a)
+static bool parse_range(const char *entry, range *r)
 {
     char host[64];
     const char *slash = strchr(entry, '/');
@@ -42,21 +52,52 @@ static bool entry_matches(const char *entry, const address *a)
         return false;
     memcpy(host, entry, n);
     host[n] = '\0';
-    address net;
-    if (!parse_addr(host, &net) || net.family != a->family)
+    if (!parse_addr(host, &r->net))
         return false;
-    int max = a->family == AF_INET ? 32 : 128;
-    int bits = slash ? atoi(slash + 1) : max;
-    return bits >= 0 && bits <= max && prefix_equal(net.bytes, a->bytes, bits);
+    int max = r->net.family == AF_INET ? 32 : 128;
+    if (!slash) {
+        r->bits = max;
+        return true;
+    }
+    char *end;
+    long bits = strtol(slash + 1, &end, 10);
+    r->bits = (int)bits;
+    return end != slash + 1 && *end == '\0' && bits >= 0 && bits <= max;
 }
 
-bool dlc_proxy_trusted(const dlc_strlist *trusted, const char *addr)
+dlc_proxy_list *dlc_proxy_list_new(const dlc_strlist *entries, char *err, size_t errlen)
+{
+    dlc_proxy_list *l = malloc(sizeof *l + entries->count * sizeof l->ranges[0]);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->n = entries->count;
+    for (size_t i = 0; i < l->n; i++) {
+        if (!parse_range(entries->items[i], &l->ranges[i])) {
+            snprintf(err, errlen,
+                     "server.trusted_proxies: \"%.64s\" is not an address or CIDR range",
+                     entries->items[i]);
+            free(l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
+void dlc_proxy_list_free(dlc_proxy_list *l)
+{
+    free(l);
+}
+
+bool dlc_proxy_trusted(const dlc_proxy_list *trusted, const char *addr)
 {
     address a;
     if (!parse_addr(addr, &a))
         return false;
-    for (size_t i = 0; i < trusted->count; i++) {
-        if (entry_matches(trusted->items[i], &a))
+    for (size_t i = 0; i < trusted->n; i++) {
+        const range *r = &trusted->ranges[i];
+        if (r->net.family == a.family && prefix_equal(r->net.bytes, a.bytes, r->bits))
             return true;
     }
     return false;
@@ -81,7 +122,7 @@ static bool pop_rightmost(const char *xff, size_t *end, char *out, size_t len)
     return true;
 }
 
-const char *dlc_proxy_client_ip(const dlc_strlist *trusted, const char *peer, const char *xff,
+const char *dlc_proxy_client_ip(const dlc_proxy_list *trusted, const char *peer, const char *xff,
                                 char *out, size_t len)
 {
     snprintf(out, len, "%s", peer);

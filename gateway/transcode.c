@@ -85,8 +85,8 @@ static bool camel_equals(const char *name, const char *key)
     return *key == '\0';
 }
 
-static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *d,
-                                                  const char *key)
+const ProtobufCFieldDescriptor *dlc_transcode_find_field(const ProtobufCMessageDescriptor *d,
+                                                         const char *key)
 {
     const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
     for (unsigned i = 0; !f && i < d->n_fields; i++)
@@ -251,7 +251,7 @@ static int merge_object(dlc_tx_ctx *c, ProtobufCMessage *m, const json_t *obj)
         if (json_is_null(v))
             continue; /* as if absent: the field keeps its value */
         size_t mark = path_push(c, "%s%s", c->len ? "." : "", key);
-        const ProtobufCFieldDescriptor *f = find_field(d, key);
+        const ProtobufCFieldDescriptor *f = dlc_transcode_find_field(d, key);
         if (!f)
             return dlc_tx_bad(c, "unknown field");
         if (check_unique(c, d, seen, f) < 0 || merge_field(c, m, f, v) < 0)
@@ -341,7 +341,7 @@ int dlc_transcode_set_text(ProtobufCMessage *msg, const char *path, const char *
         char *dot = strchr(seg, '.');
         if (dot)
             *dot = '\0';
-        const ProtobufCFieldDescriptor *f = find_field(msg->descriptor, seg);
+        const ProtobufCFieldDescriptor *f = dlc_transcode_find_field(msg->descriptor, seg);
         if (!f)
             return dlc_tx_bad(&c, "unknown field");
         if (!dot)

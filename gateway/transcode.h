@@ -73,6 +73,10 @@ int dlc_transcode_set_text(ProtobufCMessage *msg, const char *path, const char *
  * NULL only on allocation failure. */
 json_t *dlc_transcode_to_json(const ProtobufCMessage *msg);
 
+/* The field of d named key (proto name or lowerCamelCase), or NULL. */
+const ProtobufCFieldDescriptor *dlc_transcode_find_field(const ProtobufCMessageDescriptor *d,
+                                                         const char *key);
+
 /* lowerCamelCase of a snake_case field name into out (≥ strlen(name)+1). */
 void dlc_transcode_camel(const char *name, char *out, size_t len);
 

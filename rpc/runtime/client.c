@@ -296,13 +296,16 @@ void dlc_client_call(dlc_client *c, const dlc_client_request *rq, dlc_client_rep
     give_back(c, s);
 }
 
-ProtobufCMessage *dlc_client_reply_unpack(const dlc_client_reply *reply,
+ProtobufCMessage *dlc_client_reply_unpack(dlc_client_reply *reply,
                                           const ProtobufCMessageDescriptor *desc)
 {
     if (!reply->response || reply->status.code != DLC_OK)
         return NULL;
-    return protobuf_c_message_unpack(desc, NULL, reply->response->payload.len,
-                                     reply->response->payload.data);
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, reply->response->payload.len,
+                                                    reply->response->payload.data);
+    if (!m)
+        dlc_status_set(&reply->status, DLC_INTERNAL, NULL, "the core sent an undecodable answer");
+    return m;
 }
 
 const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key)

@@ -56,8 +56,10 @@ void dlc_client_close(dlc_client *c);
 void dlc_client_call(dlc_client *c, const dlc_client_request *rq, dlc_client_reply *reply);
 
 /* Decodes the payload of an OK reply as desc (heap; caller frees with
- * protobuf_c_message_free_unpacked(m, NULL)). NULL on failure. */
-ProtobufCMessage *dlc_client_reply_unpack(const dlc_client_reply *reply,
+ * protobuf_c_message_free_unpacked(m, NULL)). NULL on failure; an OK reply
+ * whose payload does not decode becomes INTERNAL in reply->status, so the
+ * status always says why there is no message. */
+ProtobufCMessage *dlc_client_reply_unpack(dlc_client_reply *reply,
                                           const ProtobufCMessageDescriptor *desc);
 const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key);
 void dlc_client_reply_free(dlc_client_reply *reply);
