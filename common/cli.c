@@ -90,7 +90,7 @@ static int apply_flags(const dlc_cli_spec *spec, dlc_config *cfg, const args *a,
     }
     if (a->listen[0] && dlc_config_set(cfg, spec->listen_key, a->listen, e) != 0)
         return -1;
-    return dlc_config_validate(cfg, e);
+    return 0;
 }
 
 static void setup_logging(const dlc_cli_spec *spec, const dlc_config *cfg)
@@ -102,21 +102,25 @@ static void setup_logging(const dlc_cli_spec *spec, const dlc_config *cfg)
     dlc_log_set_service(spec->program);
 }
 
-/* defaults < file < environment < flags, validated; cfg freeable in every case. */
+/* defaults < file < environment < flags, validated once at the end, so a
+ * flag may mend what the file or the environment got wrong. cfg (holding
+ * nothing) is overwritten, and freeable in every case. */
 static int load_sources(const dlc_cli_spec *spec, const args *a, dlc_config *cfg,
                         dlc_config_error *e)
 {
-    dlc_config_free(cfg);
-    if (dlc_config_load(cfg, a->config, environ, e) != 0)
+    dlc_config_defaults(cfg);
+    if (a->config && dlc_config_load_file(cfg, a->config, e) != 0)
         return -1;
-    return apply_flags(spec, cfg, a, e);
+    if (dlc_config_apply_env(cfg, environ, e) != 0 || apply_flags(spec, cfg, a, e) != 0)
+        return -1;
+    return dlc_config_validate(cfg, e);
 }
 
 int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
                  const char **subcommand)
 {
     args a = {0};
-    dlc_config_defaults(cfg);
+    *cfg = (dlc_config){0};
     int rc = parse_args(spec, argc, argv, &a);
     if (rc >= 0)
         return rc;
@@ -143,7 +147,7 @@ static int reread(void *ctx, dlc_config *out, dlc_config_error *e)
 {
     (void)ctx;
     args a = {0};
-    dlc_config_defaults(out);
+    *out = (dlc_config){0};
     if (parse_args(sources.spec, sources.argc, sources.argv, &a) >= 0) /* was fine at start */
         return set_error(e, "", "command line no longer parses");
     return load_sources(sources.spec, &a, out, e);

@@ -263,10 +263,9 @@ int dlc_reload_watch(dlc_reload *r, dlc_reload_read_fn read, void *ctx, char *er
 {
     r->read = read;
     r->ctx = ctx;
-    const char *path = dlc_snapshot_get(&r->live, NULL) ? r->last_read.source_file : NULL;
-    if (!path || r->watching)
+    if (!r->last_read.source_file || r->watching)
         return 0;
-    return start_watcher(r, path, err, errlen);
+    return start_watcher(r, r->last_read.source_file, err, errlen);
 }
 
 static void stop_watcher(dlc_reload *r)

@@ -2,9 +2,11 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "rpc/runtime/contract.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
+#include "rpc/core/services/admin.h"
 #include "rpc/core/services/users.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
@@ -70,6 +72,23 @@ dlc_db_params dlc_core_db_params(const dlc_config *cfg)
     };
 }
 
+/* Every method of the contract has a handler (contract.h's promise). */
+static int serves_contract(const dlc_core *core, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < dlc_contract_service_count; i++) {
+        const ProtobufCServiceDescriptor *s = dlc_contract_services[i];
+        for (unsigned j = 0; j < s->n_methods; j++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s/%s", s->name, s->methods[j].name);
+            if (!dlc_dispatch_find(core->dispatch, name)) {
+                snprintf(err, errlen, "the core serves no %s", name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errlen)
 {
     memset(core, 0, sizeof *core);
@@ -95,6 +114,7 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_auth_service_register(core->dispatch, err, errlen) != 0 ||
         dlc_user_service_register(core->dispatch, err, errlen) != 0 ||
         dlc_admin_service_register(core->dispatch, err, errlen) != 0 ||
+        serves_contract(core, err, errlen) != 0 ||
         dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0) {
         dlc_core_free(core);
         return -1;

@@ -308,13 +308,6 @@ ProtobufCMessage *dlc_client_reply_unpack(dlc_client_reply *reply,
     return m;
 }
 
-const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key)
-{
-    if (!reply->response)
-        return NULL;
-    return dlc_envelope_md_get(reply->response->metadata, reply->response->n_metadata, key);
-}
-
 void dlc_client_reply_free(dlc_client_reply *reply)
 {
     if (reply->response)

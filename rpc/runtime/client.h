@@ -61,7 +61,6 @@ void dlc_client_call(dlc_client *c, const dlc_client_request *rq, dlc_client_rep
  * status always says why there is no message. */
 ProtobufCMessage *dlc_client_reply_unpack(dlc_client_reply *reply,
                                           const ProtobufCMessageDescriptor *desc);
-const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key);
 void dlc_client_reply_free(dlc_client_reply *reply);
 
 /* Cores currently connected (pipes over all sockets). */

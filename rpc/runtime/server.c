@@ -293,8 +293,3 @@ void dlc_server_stop(dlc_server *s, int64_t timeout_ms)
         nng_msleep(10);
     release(s);
 }
-
-int dlc_server_in_flight(const dlc_server *s)
-{
-    return atomic_load(&s->in_flight);
-}

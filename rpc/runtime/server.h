@@ -48,7 +48,4 @@ int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, s
  * Frees the server. */
 void dlc_server_stop(dlc_server *s, int64_t timeout_ms);
 
-/* Requests currently being handled (for readiness and tests). */
-int dlc_server_in_flight(const dlc_server *s);
-
 #endif

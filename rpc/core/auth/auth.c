@@ -90,7 +90,7 @@ static bool unchanged(const dlc_auth *a, const dlc_jwt_key *keys, size_t n)
 }
 
 /* Publishes rows as the keyring, unless nothing changed (every publish
- * keeps a retired snapshot until exit, and the watcher polls each second).
+ * keeps a retired snapshot until exit).
  * Wipes the rows. 0, or -1 (no usable primary). */
 static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 {
@@ -118,11 +118,8 @@ int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, PGconn *conn, char *e
         memcpy(secret, configured, len);
         configured_kid(configured, kid);
     } else {
-        unsigned char kid_raw[6];
-        len = 32;
-        randombytes_buf(secret, len);
-        randombytes_buf(kid_raw, sizeof kid_raw);
-        sodium_bin2hex(kid + 2, sizeof kid - 2, kid_raw, sizeof kid_raw);
+        len = DLC_JWT_GENERATED_SECRET;
+        dlc_jwt_generate(kid, secret);
     }
     dlc_secret_row rows[MAX_KEYS];
     size_t n = 0;
@@ -148,24 +145,30 @@ static void cleanup(dlc_auth *a)
     free(removed);
 }
 
-/* Watcher thread: jwt_secrets changed (or the safety poll): reload. */
+/* Watcher thread: jwt_secrets changed (NOTIFY) or changes may have been
+ * missed (a reconnect): reload. A tick reloads only after a failed reload,
+ * and runs the cleanup when due; keys that expire meanwhile are refused at
+ * verification without a reload. */
 static void on_secrets_changed(PGconn *conn, dlc_listen_event ev, void *arg)
 {
-    (void)ev; /* whatever woke us, the keys are re-read: cheap and safe */
     dlc_auth *a = arg;
     if (dlc_clock_mono_ms() >= a->next_cleanup_ms) {
         a->next_cleanup_ms = dlc_clock_mono_ms() + a->cleanup_interval_ms;
         cleanup(a); /* its NOTIFY brings us back here to reload */
     }
+    if (ev == DLC_LISTEN_TICK && !a->reload_failed)
+        return;
     dlc_secret_row rows[MAX_KEYS];
     size_t n = 0;
-    char err[256];
-    if (dlc_secrets_load(conn, rows, MAX_KEYS, &n, err, sizeof err) != 0 ||
-        publish(a, rows, n) != 0)
+    char err[256] = "no usable primary key";
+    a->reload_failed = dlc_secrets_load(conn, rows, MAX_KEYS, &n, err, sizeof err) != 0 ||
+                       publish(a, rows, n) != 0;
+    if (a->reload_failed)
         dlc_log_warn("jwt keys not reloaded; the previous ones stay", "error", err);
 }
 
-/* Changes made through any core reach this one within a second. */
+/* NOTIFY brings changes at once; the tick retries a failed reload and paces
+ * the cleanup. */
 #define WATCH_POLL_MS 1000
 
 int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)

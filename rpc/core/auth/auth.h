@@ -28,7 +28,8 @@ typedef struct {
     dlc_listen *watch;
     dlc_db *background; /* used by the watcher thread only */
     int64_t cleanup_interval_ms;
-    int64_t next_cleanup_ms;
+    int64_t next_cleanup_ms; /* watcher thread only, as is: */
+    bool reload_failed;      /* retry on the next tick */
 } dlc_auth;
 
 /* Who is calling; call->principal points at one after authorization. */

@@ -34,6 +34,18 @@ struct dlc_keyring {
 
 /* ---- keyring ------------------------------------------------------------ */
 
+void dlc_jwt_generate(char kid[64], unsigned char *secret)
+{
+    unsigned char raw[6];
+    randombytes_buf(raw, sizeof raw);
+    if (kid) {
+        memcpy(kid, "k-", 3);
+        sodium_bin2hex(kid + 2, 64 - 2, raw, sizeof raw);
+    }
+    if (secret)
+        randombytes_buf(secret, DLC_JWT_GENERATED_SECRET);
+}
+
 static void snapshot_free(void *obj)
 {
     snapshot *s = obj;

@@ -33,6 +33,13 @@ typedef struct {
     bool primary;
 } dlc_jwt_key;
 
+/* Secret bytes generated when an admin or the first core gives none. */
+#define DLC_JWT_GENERATED_SECRET 32
+
+/* Fills each non-NULL argument: a new random key id ("k-" + 12 hex
+ * characters), DLC_JWT_GENERATED_SECRET random secret bytes. */
+void dlc_jwt_generate(char kid[64], unsigned char *secret);
+
 typedef struct dlc_keyring dlc_keyring;
 
 dlc_keyring *dlc_keyring_new(void);

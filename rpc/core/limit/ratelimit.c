@@ -44,7 +44,7 @@ void dlc_ratelimit_free(dlc_ratelimit *rl)
     free(rl);
 }
 
-void dlc_ratelimit_client(const dlc_call *call, const char *subject, char *buf, size_t len)
+static void client_key(const dlc_call *call, const char *subject, char *buf, size_t len)
 {
     const char *ip = dlc_call_md(call, "x-client-ip");
     if (ip && *ip)
@@ -55,14 +55,24 @@ void dlc_ratelimit_client(const dlc_call *call, const char *subject, char *buf, 
         snprintf(buf, len, "peer:%s", call->peer ? call->peer : "");
 }
 
+static dlc_limit_rule policy_rule(const dlc_rate_policy *pol)
+{
+    return (dlc_limit_rule){pol->requests, pol->window_ms, pol->burst};
+}
+
 static dlc_limit_rule rule_of(const dlc_config *c, dlc_rl_policy p)
 {
-    const dlc_rate_policy *pol = p == DLC_RL_LOGIN_IP     ? &c->ratelimit.login_per_ip
-                                 : p == DLC_RL_LOGIN_USER ? &c->ratelimit.login_per_user
-                                                          : &c->ratelimit.reset_per_user;
-    if (p == DLC_RL_GREET)
-        return (dlc_limit_rule){c->ratelimit.requests_per_minute, 60000, c->ratelimit.burst_size};
-    return (dlc_limit_rule){pol->requests, pol->window_ms, pol->burst};
+    switch (p) {
+    case DLC_RL_LOGIN_IP:
+        return policy_rule(&c->ratelimit.login_per_ip);
+    case DLC_RL_LOGIN_USER:
+        return policy_rule(&c->ratelimit.login_per_user);
+    case DLC_RL_RESET_USER:
+        return policy_rule(&c->ratelimit.reset_per_user);
+    case DLC_RL_GREET:
+        break;
+    }
+    return (dlc_limit_rule){c->ratelimit.requests_per_minute, 60000, c->ratelimit.burst_size};
 }
 
 /* The decision of the shared store: the same step, on the database's clock. */
@@ -132,6 +142,13 @@ bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key)
     call->status.retry_after_ms = (uint32_t)(d.retry_after_ms > UINT32_MAX ? UINT32_MAX
                                                                            : d.retry_after_ms);
     return false;
+}
+
+bool dlc_ratelimit_check_client(dlc_call *call, dlc_rl_policy p, const char *subject)
+{
+    char client[160];
+    client_key(call, subject, client, sizeof client);
+    return dlc_ratelimit_check(call, p, client);
 }
 
 void dlc_ratelimit_sweep(dlc_ratelimit *rl, PGconn *conn)

@@ -49,14 +49,15 @@ typedef struct dlc_ratelimit dlc_ratelimit;
 dlc_ratelimit *dlc_ratelimit_new(const dlc_config *cfg);
 void dlc_ratelimit_free(dlc_ratelimit *rl);
 
-/* The client identity of call: "ip:ADDR" from x-client-ip, else
- * "user:SUBJECT" when subject (a token's) is given, else "peer:…". */
-void dlc_ratelimit_client(const dlc_call *call, const char *subject, char *buf, size_t len);
-
 /* One request of call under policy p for key (a client identity, or a
  * username). true: go on. false: the call has failed (RESOURCE_EXHAUSTED,
  * rate_limited). The core's store and running configuration are used. */
 bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key);
+
+/* dlc_ratelimit_check keyed by the call's client: "ip:ADDR" from
+ * x-client-ip, else "user:SUBJECT" when subject (a token's) is given, else
+ * "peer:…" (dlc_call.peer). */
+bool dlc_ratelimit_check_client(dlc_call *call, dlc_rl_policy p, const char *subject);
 
 /* Housekeeping: drops buckets that are full again (memory store), or
  * deletes them from the table through conn (postgres store). */

@@ -33,6 +33,12 @@ dlc_code dlc_account_hash(dlc_call *call, const char *pw, char out[DLC_PASSWORD_
  * call fails: UNAUTHENTICATED "invalid_credentials", or busy/internal. */
 dlc_code dlc_account_verify(dlc_call *call, const char *stored, const char *pw);
 
+/* The master password (AdminLogin, X-Admin-Password): rate limited per
+ * client like a login, then verified against auth.admin_master_password's
+ * hash (a dummy when admin login is disabled, so "disabled" and "wrong"
+ * look alike). OK, or the call has failed. */
+dlc_code dlc_account_check_master(dlc_call *call, const char *password);
+
 /* INVALID_ARGUMENT "invalid_argument" after violations were added. */
 dlc_code dlc_account_invalid(dlc_call *call);
 

@@ -21,12 +21,7 @@ static dlc_code check_admin(dlc_call *call)
     if (!password)
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "an admin token or X-Admin-Password is required");
-    char client[160];
-    dlc_ratelimit_client(call, NULL, client, sizeof client);
-    if (!dlc_ratelimit_check(call, DLC_RL_LOGIN_IP, client))
-        return call->status.code;
-    const char *hash = ((dlc_core *)call->app)->auth.admin_hash;
-    return dlc_account_verify(call, hash[0] ? hash : NULL, password);
+    return dlc_account_check_master(call, password);
 }
 
 dlc_code dlc_cache_svc_flush(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)

@@ -1,4 +1,4 @@
-/* AdminService/FlushCache (bound with the rest of AdminService in users.c). */
+/* AdminService/FlushCache (bound with the rest of AdminService in admin.c). */
 #ifndef DLC_SVC_CACHE_H
 #define DLC_SVC_CACHE_H
 

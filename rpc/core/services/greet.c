@@ -85,10 +85,9 @@ static char *personal_greeting(dlc_call *call, const dlc_principal *who)
  * keyed by its subject. */
 static bool admitted(dlc_call *call, const dlc_principal *who)
 {
-    char subject[32], client[160];
+    char subject[32];
     snprintf(subject, sizeof subject, "%lld", who ? (long long)who->user_id : 0LL);
-    dlc_ratelimit_client(call, who ? subject : NULL, client, sizeof client);
-    return dlc_ratelimit_check(call, DLC_RL_GREET, client);
+    return dlc_ratelimit_check_client(call, DLC_RL_GREET, who ? subject : NULL);
 }
 
 /* Anonymous greetings are the same for everyone: cached per name.

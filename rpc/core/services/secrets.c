@@ -51,14 +51,8 @@ dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, Protob
     return DLC_OK;
 }
 
-/* "k-" + 12 random hex characters. */
-static void new_kid(char kid[64])
-{
-    unsigned char raw[6];
-    randombytes_buf(raw, sizeof raw);
-    memcpy(kid, "k-", 3);
-    sodium_bin2hex(kid + 2, 64 - 2, raw, sizeof raw);
-}
+/* expires_in beyond this is a mistake (and would overflow milliseconds). */
+#define MAX_EXPIRES_IN_S (INT64_C(10) * 365 * 86400)
 
 /* Stores a secret; a primary retires the previous one after the retention
  * period. Answers with the new entry (found again by its kid). */
@@ -73,7 +67,7 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
                                          cfg->auth.jwt.secret_retention.max_retention_ms)
                              : 0;
     char kid[64];
-    new_kid(kid);
+    dlc_jwt_generate(kid, NULL);
     bool taken = false;
     dlc_db_rc rc = dlc_secrets_add(dlc_core_db(call), kid, secret, len, primary,
                                    expires_in_s ? now + expires_in_s * 1000 : 0, retire,
@@ -109,8 +103,9 @@ dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, Protobu
 {
     const Dlc__V1__AddJwtSecretRequest *rq = (const Dlc__V1__AddJwtSecretRequest *)in;
     bool ok = secret_ok(call, "secret", strlen(rq->secret));
-    if (rq->expires_in < 0) {
-        dlc_status_violation(&call->status, "expires_in", "must not be negative");
+    if (rq->expires_in < 0 || rq->expires_in > MAX_EXPIRES_IN_S) {
+        dlc_status_violation(&call->status, "expires_in", "must be 0 to %lld seconds (10 years)",
+                             (long long)MAX_EXPIRES_IN_S);
         ok = false;
     }
     if (!ok)
@@ -126,9 +121,9 @@ dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
     size_t len = strlen(rq->new_secret);
     if (len && !secret_ok(call, "new_secret", len))
         return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid secret");
-    unsigned char generated[32];
+    unsigned char generated[DLC_JWT_GENERATED_SECRET];
     if (!len)
-        randombytes_buf(generated, sizeof generated);
+        dlc_jwt_generate(NULL, generated);
     dlc_code code = store(call, len ? (const unsigned char *)rq->new_secret : generated,
                           len ? len : sizeof generated, true, 0, out);
     sodium_memzero(generated, sizeof generated);

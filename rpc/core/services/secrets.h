@@ -1,5 +1,5 @@
 /* AdminService's JWT secret methods (bound with the rest of AdminService in
- * users.c): list by fingerprint, add, rotate. */
+ * admin.c): list by fingerprint, add, rotate. */
 #ifndef DLC_SVC_SECRETS_H
 #define DLC_SVC_SECRETS_H
 

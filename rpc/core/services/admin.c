@@ -1,0 +1,114 @@
+/* AdminService: users (list, allow a password reset, delete) here; the JWT
+ * secrets in secrets.c, the cache flush in cache.c. */
+#include "rpc/core/services/admin.h"
+
+#include "dlc/v1/admin.pb-c.h"
+#include "rpc/core/core.h"
+#include "rpc/core/services/account.h"
+#include "rpc/core/services/cache.h"
+#include "rpc/core/services/secrets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_DEFAULT_PAGE 50
+#define LIST_MAX_PAGE 200
+
+static dlc_code fill_page(dlc_call *call, dlc_user *users, size_t n, int limit,
+                          Dlc__V1__ListUsersResponse *r)
+{
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    r->users = dlc_arena_zalloc(call->arena, (shown ? shown : 1) * sizeof *r->users);
+    for (size_t i = 0; r->users && i < shown; i++) {
+        r->users[i] = dlc_account_profile(call, &users[i]);
+        if (!r->users[i])
+            return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    }
+    r->n_users = shown;
+    r->next_page_token = n > shown ? dlc_account_page_token(call, users[shown - 1].id) : "";
+    return r->users ? DLC_OK : dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+}
+
+static dlc_code list_users(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__ListUsersRequest *rq = (const Dlc__V1__ListUsersRequest *)in;
+    int64_t after = 0;
+    int limit;
+    if (dlc_account_page(call, rq->page_size, rq->page_token, LIST_DEFAULT_PAGE,
+                         LIST_MAX_PAGE, &limit, &after) != DLC_OK)
+        return call->status.code;
+    dlc_user *users = NULL;
+    size_t n = 0; /* one more than a page tells whether another follows */
+    dlc_db_rc rc = dlc_users_list(dlc_core_db(call), after, limit + 1, call->deadline_ms, &users, &n);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "list users", NULL);
+    Dlc__V1__ListUsersResponse *r = (Dlc__V1__ListUsersResponse *)dlc_call_message(
+        call, &dlc__v1__list_users_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    dlc_code code = fill_page(call, users, n, limit, r);
+    for (size_t i = 0; i < n; i++)
+        dlc_user_clear(&users[i]);
+    free(users);
+    *out = &r->base;
+    return code;
+}
+
+static dlc_code unknown_user(dlc_call *call)
+{
+    return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "no such user");
+}
+
+static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__AllowPasswordResetRequest *rq = (const Dlc__V1__AllowPasswordResetRequest *)in;
+    dlc_user u = {0};
+    bool found = false;
+    dlc_db_rc rc = dlc_users_allow_reset(dlc_core_db(call), rq->username, call->deadline_ms, &u,
+                                         &found);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "allow reset", NULL);
+    if (!found)
+        return unknown_user(call);
+    Dlc__V1__AllowPasswordResetResponse *r = (Dlc__V1__AllowPasswordResetResponse *)
+        dlc_call_message(call, &dlc__v1__allow_password_reset_response__descriptor);
+    if (!r)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    r->username = dlc_arena_strdup(call->arena, u.username);
+    r->allow_password_reset = u.allow_password_reset;
+    dlc_user_clear(&u);
+    *out = &r->base;
+    return DLC_OK;
+}
+
+static dlc_code delete_user(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+{
+    const Dlc__V1__DeleteUserRequest *rq = (const Dlc__V1__DeleteUserRequest *)in;
+    bool found = false;
+    dlc_db_rc rc = dlc_users_soft_delete(dlc_core_db(call), rq->username, call->deadline_ms,
+                                         &found);
+    if (rc != DLC_DB_OK)
+        return dlc_core_db_fail(call, rc, "delete user", NULL);
+    if (!found)
+        return unknown_user(call);
+    *out = dlc_call_message(call, &dlc__v1__delete_user_response__descriptor);
+    if (!*out)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    return DLC_OK;
+}
+
+int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
+{
+    static const dlc_binding bindings[] = {
+        {"ListUsers", DLC_ACCESS_ADMIN, list_users},
+        {"AllowPasswordReset", DLC_ACCESS_ADMIN, allow_reset},
+        {"DeleteUser", DLC_ACCESS_ADMIN, delete_user},
+        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list},
+        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add},
+        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate},
+        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_cache_svc_flush},
+    };
+    return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings,
+                                    sizeof bindings / sizeof bindings[0], err, errlen);
+}
