@@ -50,6 +50,8 @@ static void sleep_ms(int ms)
 int dlc_proc_stop(pid_t pid, int sig, int timeout_ms)
 {
     int status = -1;
+    if (pid <= 0) /* never started: kill(0 or -1) would signal our own group, or everyone */
+        return -1;
     kill(pid, sig);
     for (int waited = 0; waited < timeout_ms; waited += 10) {
         if (waitpid(pid, &status, WNOHANG) == pid)

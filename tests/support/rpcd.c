@@ -49,10 +49,13 @@ int dlc_test_rpcd_start(dlc_test_rpcd *r, const char *dbname, char *const extra_
     for (int i = 0; i < 300 && r->pid > 0; i++) {
         if (dlc_test_serving(r->tcp_url, 100))
             return 0;
-        if (waitpid(r->pid, NULL, WNOHANG) == r->pid)
+        if (waitpid(r->pid, NULL, WNOHANG) == r->pid) {
+            r->pid = 0; /* reaped: nothing left to stop */
             break;
+        }
     }
     print_log(r->log_path);
+    dlc_proc_stop(r->pid, SIGKILL, 1000); /* not serving: do not leave it behind */
     return -1;
 }
 
@@ -92,11 +95,15 @@ static void call(const char *url, const char *method, const ProtobufCMessage *in
                  dlc_status *st)
 {
     uint8_t payload[4096];
-    size_t plen = in ? protobuf_c_message_pack(in, payload) : 0;
-    nng_msg *req;
     dlc_status_clear(st);
     if (out)
         *out = NULL;
+    if (in && protobuf_c_message_get_packed_size(in) > sizeof payload) {
+        dlc_status_set(st, DLC_INTERNAL, NULL, "test input larger than the helper's buffer");
+        return;
+    }
+    size_t plen = in ? protobuf_c_message_pack(in, payload) : 0;
+    nng_msg *req;
     dlc_envelope_pack_request(method, payload, plen, md, n_md, timeout_ms, NULL, &req);
     void *buf;
     size_t len;

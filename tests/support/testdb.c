@@ -107,7 +107,10 @@ int dlc_testdb_fixture_setup(void **state, const dlc_db_stmt *stmts, size_t n)
 {
     dlc_testdb_fixture *f = calloc(1, sizeof *f);
     *state = f;
-    return f ? fixture_open(f, stmts, n) : -1;
+    if (f && fixture_open(f, stmts, n) == 0)
+        return 0;
+    dlc_testdb_fixture_teardown(state); /* cmocka skips the teardown after a failed setup */
+    return -1;
 }
 
 int dlc_testdb_fixture_teardown(void **state)

@@ -34,7 +34,7 @@ typedef struct {
 } dlc_testdb_fixture;
 
 /* A cmocka setup's body: *state gets a new fixture whose dlc_db registers
- * stmts. 0, or -1 (message on stderr; the teardown still cleans up). */
+ * stmts. 0, or -1 (message on stderr; what was made is removed again). */
 int dlc_testdb_fixture_setup(void **state, const dlc_db_stmt *stmts, size_t n);
 /* A cmocka teardown: closes both connections, drops the database, frees
  * *state. 0 or -1. */
