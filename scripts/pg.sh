@@ -8,6 +8,9 @@
 #   pg.sh env       export PGHOST/PGPORT/PGUSER/PGDATABASE lines for eval
 #                   (loopback TCP: in clones under /tmp the unix socket file was
 #                   seen to vanish mid-run, so clients do not depend on it)
+#   pg.sh use       for test runs: when PG* already name another server, print
+#                   nothing; else start (healing an unreachable server) and
+#                   print the env lines
 #   pg.sh destroy   stop and delete the cluster
 #
 # Cluster folder: $DLC_PG_DIR, else <repo>/.dlc/pg (or /tmp/dlc-pg-<hash> when
@@ -153,7 +156,7 @@ start_server() {
     fi
 }
 
-# wait_ready BIN [TENTHS]: pg_isready within TENTHS × 0.1 s (default 100).
+# is_ready_within BIN TENTHS: pg_isready within TENTHS × 0.1 s.
 is_ready_within() {
     local bin=$1 tenths=$2 _
     for _ in $(seq 1 "$tenths"); do
@@ -164,14 +167,7 @@ is_ready_within() {
 }
 
 wait_ready() {
-    local bin=$1 _
-    for _ in $(seq 1 100); do
-        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "server not ready after 10 s (log: $LOG)"
+    is_ready_within "$1" 100 || die "server not ready after 10 s (log: $LOG)"
 }
 
 cmd_start() {
@@ -212,6 +208,16 @@ cmd_env() {
     printf 'export PGDATABASE=postgres\n'
 }
 
+cmd_use() {
+    local private=false
+    [ "${PGHOST:-}" = 127.0.0.1 ] && [ "${PGPORT:-}" = "$PORT" ] && private=true
+    if [ -n "${PGHOST:-}" ] && ! $private; then
+        return 0 # the caller's own server
+    fi
+    cmd_start >&2 # stdout is for eval
+    cmd_env
+}
+
 cmd_destroy() {
     cmd_stop
     rm -rf "$DIR" "$DIR.port"
@@ -222,9 +228,10 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 env) cmd_env ;;
+use) cmd_use ;;
 destroy) cmd_destroy ;;
 *)
-    echo "usage: $0 start|stop|status|env|destroy" >&2
+    echo "usage: $0 start|stop|status|env|use|destroy" >&2
     exit 2
     ;;
 esac

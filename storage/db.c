@@ -25,7 +25,7 @@ typedef struct {
     char msg[256];
 } db_err;
 
-/* Parameter strings, owned by the dlc_db (db->params points into these). */
+/* The strings of dlc_db_settings.owned. */
 enum {
     OWNED_URL,
     OWNED_HOST,
@@ -36,10 +36,11 @@ enum {
     OWNED_APP,
     OWNED_N
 };
+_Static_assert(OWNED_N == sizeof((dlc_db_settings *)0)->owned / sizeof(char *),
+               "dlc_db_settings.owned holds every string of dlc_db_params");
 
 struct dlc_db {
-    dlc_db_params params;
-    char *owned[OWNED_N];
+    dlc_db_settings settings;
     const dlc_db_stmt *stmts;
     size_t nstmts;
     PGconn *conn;        /* NULL while disconnected */
@@ -369,9 +370,7 @@ static void note_failure(dlc_db *db, const db_err *e)
 {
     if (db->backoff_ms == 0)
         dlc_log_warn("database connection failed", "error", e->msg);
-    db->backoff_ms = db->backoff_ms == 0 ? BACKOFF_FIRST_MS : db->backoff_ms * 2;
-    if (db->backoff_ms > BACKOFF_MAX_MS)
-        db->backoff_ms = BACKOFF_MAX_MS;
+    db->backoff_ms = dlc_db_backoff_next(db->backoff_ms);
     db->retry_at_ms = dlc_clock_mono_ms() + db->backoff_ms;
     snprintf(db->last_error, sizeof db->last_error, "%s", e->msg);
 }
@@ -407,7 +406,7 @@ static bool idle_conn_alive(PGconn *conn)
 static dlc_db_rc establish(dlc_db *db, int64_t deadline_ms, db_err *e)
 {
     PGconn *conn = NULL;
-    dlc_db_rc rc = open_conn(&db->params, deadline_ms, &conn, e);
+    dlc_db_rc rc = open_conn(&db->settings.p, deadline_ms, &conn, e);
     if (rc == DLC_DB_OK && PQsetnonblocking(conn, 1) != 0)
         rc = judge_error(conn, NULL, e);
     bool connected = rc == DLC_DB_OK;
@@ -544,25 +543,42 @@ PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_
 
 /* ---- lifetime ------------------------------------------------------------ */
 
-static bool copy_params(dlc_db *db, const dlc_db_params *src)
+int64_t dlc_db_backoff_next(int64_t current_ms)
 {
-    db->params = *src;
+    int64_t next = current_ms == 0 ? BACKOFF_FIRST_MS : current_ms * 2;
+    return next > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : next;
+}
+
+bool dlc_db_settings_copy(dlc_db_settings *dst, const dlc_db_params *src)
+{
+    dst->p = *src;
+    memset(dst->owned, 0, sizeof dst->owned);
     const char **fields[OWNED_N] = {
-        [OWNED_URL] = &db->params.url,
-        [OWNED_HOST] = &db->params.host,
-        [OWNED_USER] = &db->params.user,
-        [OWNED_PASSWORD] = &db->params.password,
-        [OWNED_NAME] = &db->params.name,
-        [OWNED_SSL] = &db->params.ssl_mode,
-        [OWNED_APP] = &db->params.application_name,
+        [OWNED_URL] = &dst->p.url,
+        [OWNED_HOST] = &dst->p.host,
+        [OWNED_USER] = &dst->p.user,
+        [OWNED_PASSWORD] = &dst->p.password,
+        [OWNED_NAME] = &dst->p.name,
+        [OWNED_SSL] = &dst->p.ssl_mode,
+        [OWNED_APP] = &dst->p.application_name,
     };
     for (int i = 0; i < OWNED_N; i++) {
-        db->owned[i] = strdup(*fields[i] ? *fields[i] : "");
-        if (!db->owned[i])
+        dst->owned[i] = strdup(*fields[i] ? *fields[i] : "");
+        if (!dst->owned[i])
             return false;
-        *fields[i] = db->owned[i];
+        *fields[i] = dst->owned[i];
     }
     return true;
+}
+
+void dlc_db_settings_release(dlc_db_settings *s)
+{
+    if (s->owned[OWNED_PASSWORD])
+        explicit_bzero(s->owned[OWNED_PASSWORD], strlen(s->owned[OWNED_PASSWORD]));
+    for (int i = 0; i < OWNED_N; i++) {
+        free(s->owned[i]);
+        s->owned[i] = NULL;
+    }
 }
 
 dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n)
@@ -572,7 +588,7 @@ dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_
         return NULL;
     db->stmts = stmts;
     db->nstmts = n;
-    if (!copy_params(db, params)) {
+    if (!dlc_db_settings_copy(&db->settings, params)) {
         dlc_db_close(db);
         return NULL;
     }
@@ -584,10 +600,7 @@ void dlc_db_close(dlc_db *db)
     if (!db)
         return;
     drop_conn(db);
-    if (db->owned[OWNED_PASSWORD])
-        explicit_bzero(db->owned[OWNED_PASSWORD], strlen(db->owned[OWNED_PASSWORD]));
-    for (int i = 0; i < OWNED_N; i++)
-        free(db->owned[i]);
+    dlc_db_settings_release(&db->settings);
     free(db);
 }
 
@@ -607,8 +620,7 @@ const char *dlc_db_rc_name(dlc_db_rc rc)
 }
 
 dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
-                     int64_t deadline_ms, PGresult **out, char sqlstate[6],
-                     const char *quiet_state)
+                     int64_t deadline_ms, PGresult **out, char sqlstate[6], const char *quiet_state)
 {
     char state[6] = "";
     char err[256] = "";
@@ -617,9 +629,19 @@ dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char 
     if (sqlstate)
         memcpy(sqlstate, state, sizeof state);
     if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
-        dlc_log_warn("query failed", "stmt", stmt_name, "rc", dlc_db_rc_name(rc), "sqlstate",
-                     state, "error", err);
+        dlc_log_warn("query failed", "stmt", stmt_name, "rc", dlc_db_rc_name(rc), "sqlstate", state,
+                     "error", err);
     return rc;
+}
+
+int64_t dlc_db_get_i64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool dlc_db_get_bool(const PGresult *res, int row, int col)
+{
+    return PQgetvalue(res, row, col)[0] == 't';
 }
 
 dlc_db_int_text dlc_db_int(int64_t v)

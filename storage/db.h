@@ -48,6 +48,23 @@ typedef struct {
     const char *application_name;
 } dlc_db_params;
 
+/* A copy of dlc_db_params that owns its strings (for connections made
+ * later, e.g. on reconnect). */
+typedef struct {
+    dlc_db_params p; /* its strings point into owned */
+    char *owned[7];
+} dlc_db_settings;
+
+/* Deep-copies src into dst (NULL strings become ""). false on OOM; release
+ * dst in every case. */
+bool dlc_db_settings_copy(dlc_db_settings *dst, const dlc_db_params *src);
+/* Frees the strings, wiping the password first. */
+void dlc_db_settings_release(dlc_db_settings *s);
+
+/* The reconnect backoff after one more failure: 0 (healthy) → 100 ms,
+ * doubling up to 5 s. */
+int64_t dlc_db_backoff_next(int64_t current_ms);
+
 typedef enum {
     DLC_DB_OK = 0,
     DLC_DB_TIMEOUT,     /* the deadline passed (client side, or statement_timeout) */
@@ -64,12 +81,19 @@ void dlc_db_close(dlc_db *db);
 
 /* Runs a registered statement. deadline_ms is on dlc_clock_mono_ms's clock.
  * On DLC_DB_OK, *out receives the result (caller frees with PQclear);
- * on other codes *out is NULL. out may be NULL: the result is discarded. On DLC_DB_ERROR, sqlstate (if non-NULL, 6
- * bytes) gets the SQLSTATE. errbuf (if non-NULL) gets a short message
- * suitable for logs (never parameter values). */
-dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams,
-                      const char *const *values, int64_t deadline_ms,
-                      PGresult **out, char sqlstate[6], char *errbuf, size_t errlen);
+ * on other codes *out is NULL. out may be NULL: the result is discarded. On DLC_DB_ERROR, sqlstate
+ * (if non-NULL, 6 bytes) gets the SQLSTATE. errbuf (if non-NULL) gets a short message suitable for
+ * logs (never parameter values). */
+dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
+                      int64_t deadline_ms, PGresult **out, char sqlstate[6], char *errbuf,
+                      size_t errlen);
+
+/* A timestamptz column as milliseconds since the epoch, in a SELECT list. */
+#define DLC_DB_EPOCH_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
+
+/* A bigint cell (0 when NULL) and a boolean cell of a result. */
+int64_t dlc_db_get_i64(const PGresult *res, int row, int col);
+bool dlc_db_get_bool(const PGresult *res, int row, int col);
 
 /* An integer as a statement parameter (text): dlc_db_int(42).text. */
 typedef struct {

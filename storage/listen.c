@@ -19,16 +19,11 @@
 #include <time.h>
 
 #define SLICE_MS 200
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-
-enum { OWN_URL, OWN_HOST, OWN_USER, OWN_PASSWORD, OWN_NAME, OWN_SSL, OWN_APP, OWN_N };
 
 struct dlc_listen {
     pthread_t thread;
     atomic_bool stop;
-    dlc_db_params params; /* strings point into owned */
-    char *owned[OWN_N];
+    dlc_db_settings settings;
     int64_t poll_ms;
     dlc_listen_fn cb;
     char channel[64];
@@ -54,7 +49,7 @@ static void nap(dlc_listen *w, int64_t ms)
 /* A connection listening on the channel, or NULL (err filled). */
 static PGconn *listen_conn(dlc_listen *w, char *err, size_t errlen)
 {
-    PGconn *conn = dlc_db_connect_blocking(&w->params, err, errlen);
+    PGconn *conn = dlc_db_connect_blocking(&w->settings.p, err, errlen);
     if (!conn)
         return NULL;
     char sql[96];
@@ -71,18 +66,19 @@ static PGconn *listen_conn(dlc_listen *w, char *err, size_t errlen)
     return conn;
 }
 
-/* Connects, or sleeps the backoff (doubled for next time) and returns NULL. */
+/* Connects, or sleeps the next backoff (dlc_db_backoff_next; 0 = healthy)
+ * and returns NULL. */
 static PGconn *reconnect(dlc_listen *w, int64_t *backoff_ms)
 {
     char err[256] = "";
     PGconn *conn = listen_conn(w, err, sizeof err);
     if (conn) {
-        *backoff_ms = BACKOFF_MIN_MS;
+        *backoff_ms = 0;
         return conn;
     }
     dlc_log_warn("database listener cannot connect", "channel", w->channel, "error", err);
+    *backoff_ms = dlc_db_backoff_next(*backoff_ms);
     nap(w, *backoff_ms);
-    *backoff_ms = *backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff_ms * 2;
     return NULL;
 }
 
@@ -127,7 +123,7 @@ static void *watch_main(void *arg)
 {
     dlc_listen *w = arg;
     PGconn *conn = NULL;
-    int64_t backoff_ms = BACKOFF_MIN_MS, next_poll = 0;
+    int64_t backoff_ms = 0, next_poll = 0;
     while (!stopping(w)) {
         if (!conn) {
             conn = reconnect(w, &backoff_ms);
@@ -158,30 +154,8 @@ static bool valid_channel(const char *c)
 
 static void free_watch(dlc_listen *w)
 {
-    for (int i = 0; i < OWN_N; i++)
-        free(w->owned[i]);
+    dlc_db_settings_release(&w->settings);
     free(w);
-}
-
-static bool copy_params(dlc_listen *w, const dlc_db_params *src)
-{
-    w->params = *src;
-    const char **fields[OWN_N] = {
-        [OWN_URL] = &w->params.url,
-        [OWN_HOST] = &w->params.host,
-        [OWN_USER] = &w->params.user,
-        [OWN_PASSWORD] = &w->params.password,
-        [OWN_NAME] = &w->params.name,
-        [OWN_SSL] = &w->params.ssl_mode,
-        [OWN_APP] = &w->params.application_name,
-    };
-    for (int i = 0; i < OWN_N; i++) {
-        w->owned[i] = strdup(*fields[i] ? *fields[i] : "");
-        if (!w->owned[i])
-            return false;
-        *fields[i] = w->owned[i];
-    }
-    return true;
 }
 
 dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
@@ -197,7 +171,8 @@ dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_
     w->poll_ms = poll_ms > 0 ? poll_ms : SLICE_MS;
     w->cb = cb;
     w->arg = arg;
-    if (!copy_params(w, p) || pthread_create(&w->thread, NULL, watch_main, w) != 0) {
+    if (!dlc_db_settings_copy(&w->settings, p) ||
+        pthread_create(&w->thread, NULL, watch_main, w) != 0) {
         free_watch(w);
         return NULL;
     }

@@ -41,9 +41,9 @@ dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64
         PQclear(res);
         return DLC_DB_ERROR;
     }
-    out->allowed = PQgetvalue(res, 0, 0)[0] == 't';
-    out->now_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    out->tat_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    out->allowed = dlc_db_get_bool(res, 0, 0);
+    out->now_ms = dlc_db_get_i64(res, 0, 1);
+    out->tat_ms = dlc_db_get_i64(res, 0, 2);
     PQclear(res);
     return DLC_DB_OK;
 }

@@ -7,19 +7,20 @@
 
 #include "common/log.h"
 
-#include <inttypes.h>
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MS(col) "(extract(epoch from " col ") * 1000)::bigint"
 #define FINGERPRINT(col) "left(encode(sha256(" col "), 'hex'), 16)"
 /* A wall-clock millisecond parameter as timestamptz (NULL stays NULL). */
 #define AT(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 millisecond')"
 
 /* The column order row_to_info expects (enum info_col). */
 #define INFO_COLS                                                                                  \
-    "kid, is_primary, " MS("created_at") ", " MS("expires_at") ", " FINGERPRINT("secret")
+    "kid, is_primary, " DLC_DB_EPOCH_MS("created_at") ", " DLC_DB_EPOCH_MS(                        \
+        "expires_at") ", " FINGERPRINT("secret")
 
 enum info_col { COL_KID, COL_PRIMARY, COL_CREATED, COL_EXPIRES, COL_FINGERPRINT };
 
@@ -38,39 +39,19 @@ const size_t dlc_secrets_statement_count =
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* Secret bytes as hex for decode($n, 'hex'), and back (constant-time). */
 static void hex_encode(const unsigned char *in, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * len] = '\0';
+    sodium_bin2hex(out, 2 * len + 1, in, len);
 }
 
 static int hex_decode(const char *in, unsigned char *out, size_t max, size_t *len)
 {
     size_t n = strlen(in);
-    if (n % 2 || n / 2 > max)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned int byte;
-        if (sscanf(in + 2 * i, "%2x", &byte) != 1)
-            return -1;
-        out[i] = (unsigned char)byte;
-    }
-    *len = n / 2;
-    return 0;
-}
-
-static int64_t get_i64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static bool get_bool(const PGresult *res, int row, int col)
-{
-    return PQgetvalue(res, row, col)[0] == 't';
+    return n % 2 == 0 && n / 2 <= max && sodium_hex2bin(out, max, in, n, NULL, len, NULL) == 0 &&
+                   *len == n / 2
+               ? 0
+               : -1;
 }
 
 /* ---- start-up (blocking connection) -------------------------------------- */
@@ -104,16 +85,18 @@ static int insert_primary(PGconn *conn, const char *kid, const unsigned char *se
 
 /* The unexpired secrets, in the column order load_row expects. */
 #define LOAD_SQL                                                                                   \
-    "SELECT kid, encode(secret, 'hex'), is_primary, " MS("created_at") ", " MS("expires_at")       \
-    " FROM jwt_secrets WHERE expires_at IS NULL OR expires_at > now() ORDER BY created_at, kid"
+    "SELECT kid, encode(secret, 'hex'), is_primary, " DLC_DB_EPOCH_MS(                             \
+        "created_at") ", " DLC_DB_EPOCH_MS("expires_at") " FROM jwt_secrets WHERE expires_at IS "  \
+                                                         "NULL OR expires_at > now() ORDER BY "    \
+                                                         "created_at, kid"
 
 static int load_row(PGresult *r, int i, dlc_secret_row *row)
 {
     memset(row, 0, sizeof *row);
     snprintf(row->kid, sizeof row->kid, "%s", PQgetvalue(r, i, 0));
-    row->is_primary = get_bool(r, i, 2);
-    row->created_at_ms = get_i64(r, i, 3);
-    row->expires_at_ms = get_i64(r, i, 4);
+    row->is_primary = dlc_db_get_bool(r, i, 2);
+    row->created_at_ms = dlc_db_get_i64(r, i, 3);
+    row->expires_at_ms = dlc_db_get_i64(r, i, 4);
     return hex_decode(PQgetvalue(r, i, 1), row->secret, sizeof row->secret, &row->secret_len);
 }
 
@@ -136,8 +119,8 @@ int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, 
 }
 
 int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *secret,
-                          size_t secret_len, dlc_secret_row *out, size_t max, size_t *n,
-                          char *err, size_t errlen)
+                          size_t secret_len, dlc_secret_row *out, size_t max, size_t *n, char *err,
+                          size_t errlen)
 {
     *n = 0;
     if (secret_len > DLC_SECRET_MAX) {
@@ -151,13 +134,12 @@ int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *se
 
 /* ---- administration (request path) -------------------------------------- */
 
-
 static void row_to_info(const PGresult *res, int row, dlc_secret_info *info)
 {
     *info = (dlc_secret_info){
-        .is_primary = get_bool(res, row, COL_PRIMARY),
-        .created_at_ms = get_i64(res, row, COL_CREATED),
-        .expires_at_ms = get_i64(res, row, COL_EXPIRES),
+        .is_primary = dlc_db_get_bool(res, row, COL_PRIMARY),
+        .created_at_ms = dlc_db_get_i64(res, row, COL_CREATED),
+        .expires_at_ms = dlc_db_get_i64(res, row, COL_EXPIRES),
     };
     snprintf(info->kid, sizeof info->kid, "%s", PQgetvalue(res, row, COL_KID));
     snprintf(info->fingerprint, sizeof info->fingerprint, "%s",
@@ -195,7 +177,6 @@ dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info *
 {
     return infos(db, "secrets_cleanup", deadline_ms, removed, n);
 }
-
 
 dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
                           bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,

@@ -5,19 +5,14 @@
  */
 #include "storage/users.h"
 
-#include "common/log.h"
-
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MS(col) "(extract(epoch from " col ") * 1000)::bigint"
 
 /* The column order row_to_user expects (enum user_col). */
 #define USER_COLS                                                                                  \
     "id, username, password_hash, description, current_goal, is_admin, "                           \
-    "allow_password_reset, " MS("created_at") ", " MS("updated_at") ", " MS("last_login")
+    "allow_password_reset, " DLC_DB_EPOCH_MS("created_at") ", " DLC_DB_EPOCH_MS(                   \
+        "updated_at") ", " DLC_DB_EPOCH_MS("last_login")
 
 enum user_col {
     COL_ID,
@@ -33,7 +28,7 @@ enum user_col {
 };
 
 /* The column order rows_to_greetings expects. */
-#define GREETING_COLS "id, message, " MS("created_at")
+#define GREETING_COLS "id, message, " DLC_DB_EPOCH_MS("created_at")
 
 #define LIVE "deleted_at IS NULL"
 #define BY_NAME "lower(username) = lower($1) AND " LIVE
@@ -85,21 +80,9 @@ const size_t dlc_users_statement_count =
 
 /* ---- helpers ------------------------------------------------------------- */
 
-
 static int clamp_limit(int limit)
 {
     return limit < 1 ? 1 : limit > LIST_MAX ? LIST_MAX : limit;
-}
-
-
-static int64_t get_i64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static bool get_bool(const PGresult *res, int row, int col)
-{
-    return PQgetvalue(res, row, col)[0] == 't';
 }
 
 static char *get_str(const PGresult *res, int row, int col)
@@ -111,16 +94,16 @@ static char *get_str(const PGresult *res, int row, int col)
 static bool row_to_user(const PGresult *res, int row, dlc_user *u)
 {
     *u = (dlc_user){
-        .id = get_i64(res, row, COL_ID),
+        .id = dlc_db_get_i64(res, row, COL_ID),
         .username = get_str(res, row, COL_USERNAME),
         .password_hash = get_str(res, row, COL_HASH),
         .description = get_str(res, row, COL_DESCRIPTION),
         .current_goal = get_str(res, row, COL_GOAL),
-        .is_admin = get_bool(res, row, COL_ADMIN),
-        .allow_password_reset = get_bool(res, row, COL_RESET),
-        .created_at_ms = get_i64(res, row, COL_CREATED),
-        .updated_at_ms = get_i64(res, row, COL_UPDATED),
-        .last_login_ms = get_i64(res, row, COL_LAST_LOGIN),
+        .is_admin = dlc_db_get_bool(res, row, COL_ADMIN),
+        .allow_password_reset = dlc_db_get_bool(res, row, COL_RESET),
+        .created_at_ms = dlc_db_get_i64(res, row, COL_CREATED),
+        .updated_at_ms = dlc_db_get_i64(res, row, COL_UPDATED),
+        .last_login_ms = dlc_db_get_i64(res, row, COL_LAST_LOGIN),
     };
     if (u->username && u->password_hash && u->description && u->current_goal)
         return true;
@@ -275,8 +258,7 @@ static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows)
 typedef bool (*fill_rows)(PGresult *res, void *array, size_t rows);
 
 static dlc_db_rc list_rows(dlc_db *db, const char *stmt, int nparams, const char *const *values,
-                           int64_t deadline_ms, size_t elem, fill_rows fill, void **out,
-                           size_t *n)
+                           int64_t deadline_ms, size_t elem, fill_rows fill, void **out, size_t *n)
 {
     PGresult *res = NULL;
     *out = NULL;
@@ -338,9 +320,9 @@ static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows)
 {
     for (size_t i = 0; i < rows; i++) {
         g[i] = (dlc_greeting){
-            .id = get_i64(res, (int)i, 0),
+            .id = dlc_db_get_i64(res, (int)i, 0),
             .message = get_str(res, (int)i, 1),
-            .created_at_ms = get_i64(res, (int)i, 2),
+            .created_at_ms = dlc_db_get_i64(res, (int)i, 2),
         };
         if (!g[i].message) {
             free_greetings(g, i);
