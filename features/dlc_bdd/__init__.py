@@ -11,4 +11,7 @@ Modules:
   world    one scenario's database, config and daemons (the "stack")
   http     a tiny HTTP client that treats every status as a normal answer
   expect   JSON paths, placeholders and comparisons used by the Then steps
+  client   sending the scenario's requests, its token, the last answer
+  poll     waiting for asynchronous changes by polling, with a timeout
+  jwt      reading a token's header and claims, signing one (HS256)
 """

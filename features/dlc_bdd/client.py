@@ -4,6 +4,28 @@ step file on its own and a step file imported by another would register its
 steps twice."""
 from dlc_bdd import http
 
+JSON = "application/json"
+_BEARER = "Bearer "
+
+
+def bearer(token):
+    """The headers that present token ({"Authorization": "Bearer …"})."""
+    return {"Authorization": _BEARER + token}
+
+
+def use_token(context, token):
+    """Every later request of the scenario carries token."""
+    context.request_headers.update(bearer(token))
+
+
+def current_token(context):
+    """The token the scenario's requests carry now; none is a mistake in
+    the feature (a step that needs a token before any login)."""
+    header = context.request_headers.get("Authorization", "")
+    if not header.startswith(_BEARER):
+        raise AssertionError("the requests carry no Bearer token: log in first")
+    return header[len(_BEARER):]
+
 
 def send(context, method, path, body=None, content_type=None):
     """Sends a request to the scenario's gateway (starting the daemons on
@@ -24,7 +46,8 @@ def send(context, method, path, body=None, content_type=None):
 
 def try_get(context, path):
     """GET that returns None instead of failing when nothing listens: for
-    steps that accept a refused connection (a gateway shutting down)."""
+    polling steps, to which a refused connection (a gateway starting or
+    shutting down) is only not the awaited answer yet."""
     host, port = context.stack.address
     try:
         return http.request(host, port, "GET", path, headers=context.request_headers)

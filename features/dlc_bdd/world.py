@@ -16,14 +16,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from dlc_bdd import http, pg
+from dlc_bdd import http, pg, poll
 from dlc_bdd.daemon import Daemon, describe_status, tail
 
 READY_TIMEOUT_S = 15.0
-POLL_INTERVAL_S = 0.05
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The kernel's sun_path holds 108 bytes; nng needs the socket path in it.
@@ -187,6 +185,10 @@ class Replica:
 class Stack:
     """One scenario's database, config and daemons."""
 
+    # How features name the first daemons (see daemon_named), and the
+    # attribute of each.
+    DAEMON_NAMES = {"gateway": "gateway", "RPC core": "core"}
+
     def __init__(self, suite, number):
         self.suite = suite
         tag = "%d_%d" % (os.getpid(), number)
@@ -249,7 +251,21 @@ class Stack:
     def configure(self, key, value):
         """Sets one config key; daemons already running are restarted so
         the rest of the scenario sees the new value."""
-        self.overrides[key] = value
+        self.configure_many({key: value})
+
+    def configure_many(self, values):
+        """Sets several config keys ({key: value}) with at most one
+        restart of the running daemons.
+
+        A restart stops the replicas for good (stop() forgets them), so a
+        scenario that configures after adding replicas would silently go
+        on with one gateway and one core: that fails here instead."""
+        if self.replicas:
+            raise AssertionError(
+                "configure before adding replicas: setting %s would restart the stack and "
+                "drop its %d replica(s); move the step that sets it before the step that "
+                "adds them" % (", ".join(sorted(values)), len(self.replicas)))
+        self.overrides.update(values)
         if self.started:
             self.stop()
             self.start()
@@ -264,15 +280,31 @@ class Stack:
     def address(self):
         """(host, port) of the selected gateway, starting the daemons if
         needed."""
+        return "127.0.0.1", self.gateway_ports()[self.selected]
+
+    def gateway_ports(self):
+        """The port of every gateway, the first one started first (the
+        gateway features call 1), starting the daemons if needed."""
         self.ensure_started()
-        if self.selected == 0:
-            return "127.0.0.1", self.port
-        return "127.0.0.1", self.replicas[self.selected - 1].port
+        return [self.port] + [r.port for r in self.replicas]
+
+    def daemon_named(self, which):
+        """The first gateway or core, by the name features give it
+        ("gateway", "RPC core")."""
+        if which not in self.DAEMON_NAMES:
+            raise AssertionError("say %s, not %r" % (
+                " or ".join("'%s'" % name for name in self.DAEMON_NAMES), which))
+        daemon = getattr(self, self.DAEMON_NAMES[which])
+        if daemon is None:
+            raise AssertionError("the %s has not been started" % which)
+        return daemon
 
     def add_replica(self, with_core):
         """Starts one more gateway on its own port (and, with_core, one more
         dlc-rpcd behind it only) on the same database, the way operators run
-        replicas. Returns its number (2 for the first one added)."""
+        replicas. Returns its number (2 for the first one added). Replicas
+        come last: configure() after this would restart the stack without
+        them, so it refuses."""
         self.ensure_started()
         number = len(self.replicas) + 2
         replica = Replica(number, free_port())
@@ -325,17 +357,22 @@ class Stack:
     def _wait_until(self, condition, what, timeout=READY_TIMEOUT_S):
         """Polls condition(); fails at once when a daemon dies meanwhile
         (waiting out the timeout would only hide the crash)."""
-        deadline = time.monotonic() + timeout
-        while not condition():
+        def done():
+            if condition():
+                return True
             for daemon in self.daemons():
                 if not daemon.running():
                     raise SetupError("%s died while waiting for %s: %s\n%s" % (
                         daemon.name, what, describe_status(daemon.exit_code()),
                         self.logs_report()))
-            if time.monotonic() > deadline:
-                raise SetupError("timed out after %g s waiting for %s\n%s" % (
-                    timeout, what, self.logs_report()))
-            time.sleep(POLL_INTERVAL_S)
+            return False
+
+        try:
+            poll.until(done, timeout, what, report=self.logs_report)
+        except SetupError:
+            raise
+        except AssertionError as e:  # the timeout: a setup failure too
+            raise SetupError(str(e)) from None
 
     def _wait_for_gateway(self, port):
         last = {}

@@ -1,6 +1,6 @@
 """Steps about accounts seen from outside: several users at once, the admin
-session, switching between tokens within one scenario, PATCH bodies and
-walking every page of a paged listing.
+session, switching between tokens within one scenario and walking every
+page of a paged listing.
 
 Registration and user login are the steps of auth_steps.py, reached through
 context.execute_steps: importing that file here would register its steps
@@ -11,17 +11,14 @@ from urllib.parse import quote
 from behave import given, step, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd.client import response, send
-from dlc_bdd.expect import json_at
+from dlc_bdd import jwt, poll
+from dlc_bdd.client import JSON, current_token, send, use_token
 
-JSON = "application/json"
 MASTER_PASSWORD_KEY = "auth.admin_master_password"
 # Used when the scenario has not chosen a master password itself.
 DEFAULT_MASTER_PASSWORD = "bdd-admin-master-password"
 # A paged listing that needs more pages than this is looping, not listing.
 MAX_PAGES = 100
-# The name `I remember the token` / `I use the remembered token` file under.
-DEFAULT_TOKEN_NAME = "the token"
 
 
 def _names(text):
@@ -32,10 +29,6 @@ def _names(text):
 
 def _fail(what, answer):
     raise AssertionError("%s\n-- answer --\n%s" % (what, answer.describe()))
-
-
-def _use_token(context, token):
-    context.request_headers["Authorization"] = "Bearer " + token
 
 
 # -- accounts --------------------------------------------------------------
@@ -52,7 +45,9 @@ def step_users_registered(context, usernames, password):
 def _master_password(context):
     """The scenario's master password; configured here when the scenario
     did not choose one. Choosing it up front (`Given the admin master
-    password is …` before the daemons start) spares a restart."""
+    password is …` before the daemons start) spares a restart. Either way
+    it must be set before replicas are added (a restart drops them:
+    Stack.configure refuses)."""
     overrides = context.stack.overrides
     if MASTER_PASSWORD_KEY not in overrides:
         context.stack.configure(MASTER_PASSWORD_KEY, DEFAULT_MASTER_PASSWORD)
@@ -67,7 +62,7 @@ def step_admin_logged_in(context):
     answer = send(context, "POST", "/api/v1/auth/admin/login", body, JSON)
     if answer.status != 200:
         _fail("admin login failed", answer)
-    _use_token(context, answer.json()["token"])
+    use_token(context, answer.json()["token"])
 
 
 # -- tokens ------------------------------------------------------------------
@@ -77,54 +72,19 @@ def step_no_token(context):
     context.request_headers.pop("Authorization", None)
 
 
-def _current_token(context):
-    header = context.request_headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise AssertionError("no token to remember: log in first")
-    return header[len("Bearer "):]
-
-
 @step('I remember the token as "{name:Key}"')
 def step_remember_token_as(context, name):
     """Keeps the current token under a name, so a scenario can act as the
     admin and come back as the user (whose token may have been revoked
     meanwhile)."""
-    context.remembered[name] = _current_token(context)
-
-
-@step("I remember the token")
-def step_remember_token(context):
-    step_remember_token_as(context, DEFAULT_TOKEN_NAME)
+    context.remembered[name] = current_token(context)
 
 
 @step('I use the token remembered as "{name:Key}"')
 def step_use_token_as(context, name):
     if name not in context.remembered:
         raise AssertionError("no token remembered as %r" % name)
-    _use_token(context, context.remembered[name])
-
-
-@step("I use the remembered token")
-def step_use_token(context):
-    step_use_token_as(context, DEFAULT_TOKEN_NAME)
-
-
-# -- PATCH -------------------------------------------------------------------
-
-@when('I PATCH "{path:Path}" with JSON')
-def step_patch_json(context, path):
-    """The docstring must be valid JSON, so a typo in a feature fails as
-    one instead of as a puzzling 400."""
-    try:
-        json.loads(context.text)
-    except ValueError as e:
-        raise AssertionError("the step's JSON is invalid (%s)" % e) from None
-    send(context, "PATCH", path, context.text, JSON)
-
-
-@when('I PATCH "{path:Path}" with the field "{field:Key}" set to {count:d} "{char:Text}" characters')
-def step_patch_long_field(context, path, field, count, char):
-    send(context, "PATCH", path, json.dumps({field: char * count}), JSON)
+    use_token(context, context.remembered[name])
 
 
 # -- paged listings ------------------------------------------------------------
@@ -194,35 +154,20 @@ def step_page_sizes(context, sizes):
             actual, expected, _pages(context)))
 
 
-# -- JSON objects inside the answer ------------------------------------------
-
-@then('the JSON at "{path:Key}" has keys "{keys:Text}"')
-def step_json_at_keys(context, path, keys):
-    """Like `the JSON has keys`, for a nested object ("users.0")."""
-    answer = response(context)
-    value = json_at(answer.json(), path)
-    if not isinstance(value, dict):
-        _fail("expected an object at %s" % path, answer)
-    missing = [key for key in _names(keys) if key not in value]
-    if missing:
-        _fail("missing keys at %s: %s" % (path, ", ".join(missing)), answer)
-
+# -- signing keys seen through admin logins -------------------------------------
 
 @then('within {seconds:g} seconds an admin login is signed with the remembered "{name:Key}"')
 def step_login_signed_with(context, seconds, name):
     """Keys reach a core through NOTIFY, so the new primary is polled for,
     never slept on."""
-    import base64
-    import time
     want = context.remembered[name]
     body = json.dumps({"master_password": _master_password(context)})
-    deadline = time.monotonic() + seconds
-    while True:
+    seen = {}
+
+    def signed_with_want():
         token = send(context, "POST", "/api/v1/auth/admin/login", body, JSON).json()["token"]
-        head = token.split(".")[0]
-        kid = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))).get("kid")
-        if kid == want:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("tokens still signed with %r, expected %r" % (kid, want))
-        time.sleep(0.05)
+        seen["kid"] = jwt.header(token).get("kid")
+        return seen["kid"] == want
+
+    poll.until(signed_with_want, seconds, "admin logins signed with %r" % want,
+               report=lambda: "tokens still signed with %r" % seen.get("kid"))

@@ -1,12 +1,12 @@
 """Steps about accounts and tokens: registering, logging in, and reading
 what a token claims (its payload, base64url JSON, is not secret)."""
-import base64
 import json
 
 from behave import given, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd.client import response, send
+from dlc_bdd import jwt
+from dlc_bdd.client import JSON, response, send, use_token
 
 
 def _credentials(username, password):
@@ -21,7 +21,7 @@ def step_master_password(context, password):
 def _post_credentials(context, path, username, password, expect=None):
     """POSTs {"username", "password"}; with expect, any other status fails
     the step (for Given steps that set the scene)."""
-    answer = send(context, "POST", path, _credentials(username, password), "application/json")
+    answer = send(context, "POST", path, _credentials(username, password), JSON)
     if expect is not None and answer.status != expect:
         raise AssertionError("%s answered %d, expected %d:\n%s" % (
             path, answer.status, expect, answer.describe()))
@@ -41,19 +41,20 @@ def step_login(context, username, password):
 @given('I am logged in as "{username:Text}" with password "{password:Text}"')
 def step_logged_in(context, username, password):
     answer = _post_credentials(context, "/api/v1/auth/login", username, password, expect=200)
-    context.request_headers["Authorization"] = "Bearer " + answer.json()["token"]
+    use_token(context, answer.json()["token"])
+
+
+def _token(context):
+    """The token the last answer issued."""
+    return response(context).json()["token"]
 
 
 def _claims(context):
-    token = response(context).json()["token"]
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return jwt.claims(_token(context))
 
 
 def _header(context):
-    token = response(context).json()["token"]
-    head = token.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    return jwt.header(_token(context))
 
 
 @then('the token claim "{name:Key}" equals {literal}')
@@ -86,21 +87,3 @@ def step_token_header(context):
     if head.get("alg") != "HS256" or not head.get("kid"):
         raise AssertionError("token header %r" % head)
 
-
-@then("the retired secret expires {seconds:d} seconds after the rotation")
-def step_retired_expiry(context, seconds):
-    """The list is oldest first: [retired, new]; the retired one expires
-    the retention after the new one was created (one second of slack)."""
-    secrets = response(context).json()["secrets"]
-    retired, new = secrets[0], secrets[-1]
-    gap = retired["expires_at_unix"] - new["created_at_unix"]
-    if abs(gap - seconds) > 1:
-        raise AssertionError("retired secret expires %d s after the rotation, expected %d: %r"
-                             % (gap, seconds, secrets))
-
-
-@then("no secret value is shown")
-def step_no_secret_values(context):
-    for entry in response(context).json()["secrets"]:
-        if "secret" in entry:
-            raise AssertionError("a secret value is exposed: %r" % entry)

@@ -4,24 +4,18 @@ fixed sleep), and reading what the daemons logged about it."""
 import json
 import os
 import signal
-import time
 
 from behave import given, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd import http
+from dlc_bdd import http, poll
 
-POLL_INTERVAL_S = 0.05
 RELOAD_TIMEOUT_S = 10.0
 
-_DAEMONS = {"gateway": ("gateway", "gateway.log"), "RPC core": ("core", "rpcd.log")}
 
-
-def _daemon(context, which):
-    if which not in _DAEMONS:
-        raise AssertionError("say 'gateway' or 'RPC core', not %r" % which)
-    attribute, log_name = _DAEMONS[which]
-    return getattr(context.stack, attribute), os.path.join(context.stack.dir, log_name)
+def _log(context, which):
+    """The log file of the first gateway or core ("gateway", "RPC core")."""
+    return context.stack.daemon_named(which).log_path
 
 
 def _generations(context):
@@ -45,12 +39,7 @@ def _log_records(path):
 
 
 def _wait_for(what, condition, context):
-    deadline = time.monotonic() + RELOAD_TIMEOUT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %g s waiting for %s\n%s" % (
-                RELOAD_TIMEOUT_S, what, context.stack.logs_report()))
-        time.sleep(POLL_INTERVAL_S)
+    poll.until(condition, RELOAD_TIMEOUT_S, what, report=context.stack.logs_report)
 
 
 @given("both daemons run with config generation {generation:d}")
@@ -75,8 +64,8 @@ def step_edit_invalid(context, key, literal):
     """Edits the file with a value the daemons must refuse; waits until both
     logged the refusal (the generation cannot tell: it must not move)."""
     context.stack.edit_config(key, json.loads(literal))
-    for which in _DAEMONS:
-        _, log = _daemon(context, which)
+    for which in context.stack.DAEMON_NAMES:
+        log = _log(context, which)
         _wait_for("%s to refuse the new config" % which,
                   lambda log=log: any("refused" in r.get("msg", "") for r in _log_records(log)),
                   context)
@@ -85,9 +74,8 @@ def step_edit_invalid(context, key, literal):
 @when("both daemons receive SIGHUP")
 def step_sighup(context):
     context.stack.ensure_started()
-    for which in _DAEMONS:
-        daemon, _ = _daemon(context, which)
-        os.kill(daemon.pid, signal.SIGHUP)
+    for which in context.stack.DAEMON_NAMES:
+        os.kill(context.stack.daemon_named(which).pid, signal.SIGHUP)
 
 
 @then("both daemons report config generation {generation:d}")
@@ -99,8 +87,7 @@ def step_generation(context, generation):
 
 
 def _find(context, which, level, accept, what):
-    _, log = _daemon(context, which)
-    records = _log_records(log)
+    records = _log_records(_log(context, which))
     if not any(r.get("level") == level and accept(r) for r in records):
         raise AssertionError("the %s logged no %s line %s\n%s" % (
             which, level, what, context.stack.logs_report()))
@@ -113,8 +100,7 @@ def step_debug_line(context, which):
 
 @then("the {which} logged no debug line")
 def step_no_debug_line(context, which):
-    _, log = _daemon(context, which)
-    debug = [r for r in _log_records(log) if r.get("level") == "debug"]
+    debug = [r for r in _log_records(_log(context, which)) if r.get("level") == "debug"]
     if debug:
         raise AssertionError("the %s logged debug lines: %r" % (which, debug[:3]))
 
@@ -135,6 +121,6 @@ def step_restart_warning(context, which, key):
 
 @then('the {which} logged "{message:Text}"')
 def step_logged(context, which, message):
-    _, log = _daemon(context, which)
+    log = _log(context, which)
     _wait_for("the %s to log %r" % (which, message),
               lambda: any(r.get("msg") == message for r in _log_records(log)), context)

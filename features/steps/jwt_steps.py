@@ -1,72 +1,75 @@
-"""Steps about signing secrets seen from outside: tokens signed with a
-secret the scenario knows, secrets disappearing through the cleanup loop,
-and rotations under traffic through several gateways and cores."""
-import base64
-import hashlib
-import hmac
-import json
+"""Steps about signing secrets seen from outside: what the secret listing
+shows, tokens signed with a secret the scenario knows, secrets disappearing
+through the cleanup loop, and rotations under traffic through several
+gateways and cores."""
 import threading
 import time
 
 from behave import then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd import http
-from dlc_bdd.client import send
+from dlc_bdd import http, jwt, poll
+from dlc_bdd.client import JSON, bearer, current_token, response, send, use_token
 
-POLL_INTERVAL_S = 0.05
-
-
-def _b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+# The pause between two rotations under traffic, so requests keep arriving
+# between one rotation and the next.
+ROTATION_SPACING_S = 0.2
 
 
-def _unb64(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+# -- the secret listing --------------------------------------------------------
+
+@then("the retired secret expires {seconds:d} seconds after the rotation")
+def step_retired_expiry(context, seconds):
+    """The list is oldest first: [retired, new]; the retired one expires
+    the retention after the new one was created (one second of slack)."""
+    secrets = response(context).json()["secrets"]
+    retired, new = secrets[0], secrets[-1]
+    gap = retired["expires_at_unix"] - new["created_at_unix"]
+    if abs(gap - seconds) > 1:
+        raise AssertionError("retired secret expires %d s after the rotation, expected %d: %r"
+                             % (gap, seconds, secrets))
 
 
-def sign_hs256(header, claims, secret):
-    """A compact JWS, HS256, as any JWT library would make it."""
-    signing_input = "%s.%s" % (_b64(json.dumps(header).encode()), _b64(json.dumps(claims).encode()))
-    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + _b64(mac)
-
-
-@when('I use a copy of my token signed with "{secret:Text}" under the remembered kid "{name:Key}"')
-def step_forged_token(context, secret, name):
-    """The current token's claims, re-signed with a secret the scenario
-    added: a token that secret's holder could have issued."""
-    current = context.request_headers["Authorization"][len("Bearer "):]
-    head, payload, _ = current.split(".")
-    header = json.loads(_unb64(head))
-    header["kid"] = context.remembered[name]
-    token = sign_hs256(header, json.loads(_unb64(payload)), secret)
-    context.request_headers["Authorization"] = "Bearer " + token
+@then("no secret value is shown")
+def step_no_secret_values(context):
+    for entry in response(context).json()["secrets"]:
+        if "secret" in entry:
+            raise AssertionError("a secret value is exposed: %r" % entry)
 
 
 @then('within {seconds:g} seconds the secret remembered as "{name:Key}" is no longer listed')
 def step_secret_removed(context, seconds, name):
     kid = context.remembered[name]
-    deadline = time.monotonic() + seconds
-    while True:
+    last = {}
+
+    def gone():
         answer = send(context, "GET", "/api/v1/admin/jwt/secrets")
         if answer.status != 200:
             raise AssertionError("listing secrets: %s" % answer.describe())
-        if kid not in [s["kid"] for s in answer.json()["secrets"]]:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("secret %s still listed after %g s: %s\n%s" % (
-                kid, seconds, answer.describe(), context.stack.logs_report()))
-        time.sleep(POLL_INTERVAL_S)
+        last["answer"] = answer
+        return kid not in [s["kid"] for s in answer.json()["secrets"]]
+
+    poll.until(gone, seconds, "secret %s to be no longer listed" % kid,
+               report=lambda: "%s\n%s" % (last["answer"].describe(),
+                                          context.stack.logs_report()))
 
 
-def _ports(context):
-    stack = context.stack
-    return [stack.port] + [r.port for r in stack.replicas]
+# -- tokens signed by the scenario ---------------------------------------------
 
+@when('I use a copy of my token signed with "{secret:Text}" under the remembered kid "{name:Key}"')
+def step_forged_token(context, secret, name):
+    """The current token's claims, re-signed with a secret the scenario
+    added: a token that secret's holder could have issued."""
+    current = current_token(context)
+    header = jwt.header(current)
+    header["kid"] = context.remembered[name]
+    use_token(context, jwt.sign_hs256(header, jwt.claims(current), secret))
+
+
+# -- rotations under traffic ---------------------------------------------------
 
 def _traffic(port, token, path, stop, statuses, lock):
-    headers = {"Authorization": "Bearer " + token}
+    headers = bearer(token)
     while not stop.is_set():
         try:
             status = http.request("127.0.0.1", port, "GET", path, headers=headers).status
@@ -81,20 +84,21 @@ def _traffic(port, token, path, stop, statuses, lock):
 def step_rotations_under_traffic(context, rotations, clients, path, name):
     """Rotates through the first gateway (as the current admin) while
     clients on every gateway use a still-valid token; every answer must be
-    200. Each rotation waits until the other cores sign with the new key."""
+    200. Traffic keeps flowing across each rotation: the rotations are
+    spaced by ROTATION_SPACING_S, and nothing waits for the other cores to
+    take up the new key."""
     token = context.remembered[name]
     stop, lock, statuses = threading.Event(), threading.Lock(), {}
     threads = [threading.Thread(target=_traffic, args=(port, token, path, stop, statuses, lock))
-               for port in _ports(context) for _ in range(clients)]
+               for port in context.stack.gateway_ports() for _ in range(clients)]
     for t in threads:
         t.start()
     try:
         for _ in range(rotations):
-            answer = send(context, "POST", "/api/v1/admin/jwt/secrets/rotate", "{}",
-                          "application/json")
+            answer = send(context, "POST", "/api/v1/admin/jwt/secrets/rotate", "{}", JSON)
             if answer.status != 200:
                 raise AssertionError("rotation: %s" % answer.describe())
-            time.sleep(0.2)  # traffic keeps flowing across the rotation
+            time.sleep(ROTATION_SPACING_S)
     finally:
         stop.set()
         for t in threads:

@@ -7,10 +7,8 @@ from urllib.parse import quote
 from behave import given, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd.client import response, send
+from dlc_bdd.client import JSON, response, send
 from dlc_bdd.expect import json_at
-
-JSON = "application/json"
 
 
 @given('the request header "{name:Key}" is "{value:Text}"')
@@ -64,6 +62,22 @@ def step_post_long_field(context, path, field, count, char):
     send(context, "POST", path, json.dumps({field: char * count}), JSON)
 
 
+@when('I PATCH "{path:Path}" with JSON')
+def step_patch_json(context, path):
+    """The docstring must be valid JSON, so a typo in a feature fails as
+    one instead of as a puzzling 400."""
+    try:
+        json.loads(context.text)
+    except ValueError as e:
+        raise AssertionError("the step's JSON is invalid (%s)" % e) from None
+    send(context, "PATCH", path, context.text, JSON)
+
+
+@when('I PATCH "{path:Path}" with the field "{field:Key}" set to {count:d} "{char:Text}" characters')
+def step_patch_long_field(context, path, field, count, char):
+    send(context, "PATCH", path, json.dumps({field: char * count}), JSON)
+
+
 @when('I send "{method:Key}" "{path:Path}" with body "{body}" and content type "{ctype:Text}"')
 def step_send_body(context, method, path, body, ctype):
     send(context, method, path, body, ctype)
@@ -110,7 +124,7 @@ def step_post_deep_json(context, path, depth):
     """Small in bytes, deep in structure: a recursive parser on a small
     thread stack must never see it."""
     body = '{"name":' + '{"a":' * depth + '1' + '}' * depth + '}'
-    send(context, "POST", path, body, "application/json")
+    send(context, "POST", path, body, JSON)
 
 
 @when('I GET "{path:Path}" with the remembered "{name:Key}" as "{param:Key}"')

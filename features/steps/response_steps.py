@@ -45,6 +45,15 @@ def step_all_status(context, status):
            "expected every status to be %d, got %s" % (status, statuses))
 
 
+@then("{count:d} of them answered {status:d}")
+def step_count_status(context, count, status):
+    statuses = [r.status for r in context.responses]
+    actual = statuses.count(status)
+    if actual != count:
+        raise AssertionError("%d answers were %d, expected %d: %s" % (
+            actual, status, count, statuses))
+
+
 @then('the content type is "{ctype:Text}"')
 def step_content_type(context, ctype):
     actual = response(context).content_type()
@@ -142,7 +151,6 @@ def step_json_equals(context, path, literal):
 
 
 @then('the JSON at "{path:Key}" is a {kind}')
-@then('the JSON at "{path:Key}" is an {kind}')
 def step_json_kind(context, path, kind):
     try:
         check_kind(_json_at(context, path), kind, path)
@@ -199,6 +207,16 @@ def step_json_keys(context, keys):
     _check(context, isinstance(doc, dict), "expected a JSON object")
     missing = [k.strip() for k in keys.split(",") if k.strip() not in doc]
     _check(context, not missing, "missing keys: %s" % ", ".join(missing))
+
+
+@then('the JSON at "{path:Key}" has keys "{keys:Text}"')
+def step_json_at_keys(context, path, keys):
+    """Like `the JSON has keys`, for a nested object ("users.0")."""
+    value = _json_at(context, path)
+    _check(context, isinstance(value, dict), "expected an object at %s" % path)
+    wanted = [k.strip() for k in keys.split(",") if k.strip()]
+    missing = [k for k in wanted if k not in value]
+    _check(context, not missing, "missing keys at %s: %s" % (path, ", ".join(missing)))
 
 
 @then("the JSON contains")

@@ -2,17 +2,13 @@
 starving the daemons to see how the gateway copes."""
 import json
 import threading
-import time
 
 from behave import given, step, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd import pg
+from dlc_bdd import http, pg, poll
 from dlc_bdd.client import try_get
-from dlc_bdd import http
 from dlc_bdd.daemon import describe_status
-
-POLL_INTERVAL_S = 0.05
 
 
 # -- configuration (before the daemons start, or they restart) ---------------
@@ -42,7 +38,6 @@ def step_max_body(context, size):
 def step_ready(context):
     """Starts the daemons now (start-up waits for /api/ready to be 200)."""
     context.stack.ensure_started()
-
 
 
 @given("a second gateway in front of the same core")
@@ -87,14 +82,9 @@ def step_gateway_sigterm(context):
     context.stack.gateway.terminate()
 
 
-_DAEMONS = {"gateway": "gateway", "RPC core": "core"}
-
-
 @then("the {which} exits with status {code:d} within {seconds:g} seconds")
 def step_daemon_exits(context, which, code, seconds):
-    if which not in _DAEMONS:
-        raise AssertionError("say 'gateway' or 'RPC core', not %r" % which)
-    daemon = getattr(context.stack, _DAEMONS[which])
+    daemon = context.stack.daemon_named(which)
     actual = daemon.wait(seconds)
     if actual != code:
         raise AssertionError("%s: %s, expected exit status %d within %g s\n%s" % (
@@ -105,18 +95,19 @@ def _poll_get(context, path, seconds, accept):
     """GETs path until accept(answer) (answer None = connection refused)
     or the time is up; the last answer becomes context.response. Polling
     makes steps about asynchronous changes deterministic without sleeps."""
-    deadline = time.monotonic() + seconds
-    while True:
-        answer = try_get(context, path)
+    last = {}
+
+    def accepted():
+        answer = last["answer"] = try_get(context, path)
         if answer is not None:
             context.response = answer
-        if accept(answer):
-            return
-        if time.monotonic() > deadline:
-            seen = answer.describe() if answer else "connection refused"
-            raise AssertionError("GET %s not as expected within %g s; last: %s" % (
-                path, seconds, seen))
-        time.sleep(POLL_INTERVAL_S)
+        return accept(answer)
+
+    def seen():
+        answer = last["answer"]
+        return "last: %s" % (answer.describe() if answer else "connection refused")
+
+    poll.until(accepted, seconds, "GET %s to answer as expected" % path, report=seen)
 
 
 @then('within {seconds:g} seconds GET "{path:Path}" answers {status:d}')
@@ -129,13 +120,10 @@ def step_poll_header(context, seconds, path, header, value):
     _poll_get(context, path, seconds, lambda a: a is not None and a.header(header) == value)
 
 
-@then('within {seconds:g} seconds GET "{path:Path}" answers {status:d} '
-      'or the connection is refused')
-def step_poll_status_or_refused(context, seconds, path, status):
-    _poll_get(context, path, seconds, lambda a: a is None or a.status == status)
-
-
 # -- requests held in flight ---------------------------------------------------
+
+HELD_TIMEOUT_S = 5.0
+
 
 @given('a GET "{path:Path}" is held in flight by a database lock')
 def step_hold_request(context, path):
@@ -148,7 +136,7 @@ def step_hold_request(context, path):
     lock = pg.TableLock(stack.database, "schema_migrations")
     context.add_cleanup(lock.release)
     context.held = {"lock": lock, "answer": None, "error": None}
-    _wait_for(lock.held, "the lock was never granted")
+    poll.until(lock.held, HELD_TIMEOUT_S, "the lock to be granted")
 
     def run():
         host, port = stack.address
@@ -159,15 +147,8 @@ def step_hold_request(context, path):
 
     context.held["thread"] = threading.Thread(target=run, daemon=True)
     context.held["thread"].start()
-    _wait_for(lambda: lock.waiters() > 0, "the request never reached the database")
-
-
-def _wait_for(condition, failure, seconds=5):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(failure)
-        time.sleep(POLL_INTERVAL_S)
+    poll.until(lambda: lock.waiters() > 0, HELD_TIMEOUT_S,
+               "the request to reach the database (to wait for the lock)")
 
 
 @when("the database lock is released")
