@@ -23,6 +23,7 @@
 struct dlc_listen {
     pthread_t thread;
     atomic_bool stop;
+    atomic_bool listened; /* the first CONNECTED callback has returned */
     dlc_db_settings settings;
     int64_t poll_ms;
     dlc_listen_fn cb;
@@ -127,8 +128,10 @@ static void *watch_main(void *arg)
     while (!stopping(w)) {
         if (!conn) {
             conn = reconnect(w, &backoff_ms);
-            if (conn)
+            if (conn) {
                 fire(w, conn, DLC_LISTEN_CONNECTED, &next_poll); /* may have missed some */
+                atomic_store(&w->listened, true);
+            }
         } else if (!wait_slice(w, conn, &next_poll)) {
             dlc_log_warn("database listener lost its connection; reconnecting", "channel",
                          w->channel);
@@ -168,6 +171,7 @@ dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_
         return NULL;
     snprintf(w->channel, sizeof w->channel, "%s", channel);
     atomic_init(&w->stop, false);
+    atomic_init(&w->listened, false);
     w->poll_ms = poll_ms > 0 ? poll_ms : SLICE_MS;
     w->cb = cb;
     w->arg = arg;
@@ -177,6 +181,14 @@ dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_
         return NULL;
     }
     return w;
+}
+
+bool dlc_listen_wait(dlc_listen *w, int64_t ms)
+{
+    int64_t until = dlc_clock_mono_ms() + ms;
+    while (!atomic_load(&w->listened) && dlc_clock_mono_ms() < until)
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    return atomic_load(&w->listened);
 }
 
 void dlc_listen_stop(dlc_listen *w)

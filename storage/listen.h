@@ -28,6 +28,11 @@ typedef struct dlc_listen dlc_listen;
  * NULL when the channel is not an identifier or the thread cannot start. */
 dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
                              dlc_listen_fn cb, void *arg);
+/* Waits up to ms until the thread listens and its first (CONNECTED)
+ * callback has returned, so nothing published before is missed. True when
+ * it has. */
+bool dlc_listen_wait(dlc_listen *w, int64_t ms);
+
 /* Stops the thread (within about 200 ms unless cb or a connect attempt is
  * running), joins it and frees w. NULL is a no-op. */
 void dlc_listen_stop(dlc_listen *w);

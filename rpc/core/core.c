@@ -20,6 +20,8 @@
 #define CACHE_CHANNEL "dlc_cache_flush"
 /* Full buckets are dropped this often (they are equivalent to absent ones). */
 #define LIMIT_SWEEP_MS 10000
+/* Start-up waits this long for the housekeeping thread to listen. */
+#define HOUSEKEEPING_WAIT_MS 5000
 
 static const dlc_db_stmt SYSTEM_STATEMENTS[] = {
     {DLC_SYSTEM_STMT_HEALTH, "SELECT count(*) FROM schema_migrations", 0},
@@ -240,13 +242,16 @@ long dlc_core_cache_flush(dlc_call *call)
     dlc_cache *cache = ((dlc_core *)call->app)->cache;
     if (!cache)
         return -2;
+    /* Here first: our own NOTIFY also reaches this core's housekeeping
+     * thread, which would otherwise empty the cache before we count. */
+    long n = (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
     dlc_db_rc rc = dlc_db_run(dlc_core_db(call), STMT_CACHE_FLUSH, 0, NULL, call->deadline_ms,
                               NULL, NULL, NULL);
     if (rc != DLC_DB_OK) {
         dlc_core_db_fail(call, rc, "cache flush", NULL);
         return -1;
     }
-    return (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
+    return n;
 }
 
 /* The housekeeping thread: a flush from any core (including this one: a
@@ -272,5 +277,11 @@ static void housekeeping(PGconn *conn, dlc_listen_event ev, void *arg)
 int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db)
 {
     core->housekeeping = dlc_listen_start(db, CACHE_CHANNEL, 1000, housekeeping, core);
-    return core->housekeeping ? 0 : -1;
+    if (!core->housekeeping)
+        return -1;
+    /* Serving starts once flushes are heard, so the first (CONNECTED) flush
+     * empties a cache nobody filled yet, never one a client just filled. */
+    if (!dlc_listen_wait(core->housekeeping, HOUSEKEEPING_WAIT_MS))
+        dlc_log_warn("cache flushes of other cores not heard yet; serving anyway");
+    return 0;
 }

@@ -44,7 +44,8 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen);
 
 /* Starts the housekeeping thread: hears cache flushes made through other
  * cores (NOTIFY dlc_cache_flush), purges expired cache entries every
- * cache.cleanup_interval_seconds, sweeps full rate-limit buckets. 0 or -1. */
+ * cache.cleanup_interval_seconds, sweeps full rate-limit buckets. Returns
+ * once it listens (at most 5 s). 0 or -1. */
 int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db);
 
 /* The response cache. A hit is unpacked into the call's arena and marks the
@@ -56,7 +57,8 @@ ProtobufCMessage *dlc_core_cache_get(dlc_call *call, const char *key,
 void dlc_core_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s);
 /* Empties this core's cache and tells every other core (NOTIFY). Returns
  * the live entries dropped here; -1 when the database could not be told
- * (the call has failed), -2 without a cache. */
+ * (the call has failed; this core's cache is empty all the same), -2
+ * without a cache. */
 long dlc_core_cache_flush(dlc_call *call);
 
 /* The database settings of cfg as dlc_db_params (strings borrowed). */
