@@ -3,6 +3,8 @@
 #include "common/log.h"
 #include "dlc_version.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,4 +162,34 @@ int dlc_cli_watch(dlc_reload *r, const dlc_cli_spec *spec, int argc, char **argv
     sources.argc = argc;
     sources.argv = argv;
     return dlc_reload_watch(r, reread, NULL, err, errlen);
+}
+
+static void handled_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+void dlc_cli_block_signals(void)
+{
+    sigset_t set;
+    handled_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void dlc_cli_wait_for_stop(dlc_reload *live)
+{
+    sigset_t set;
+    handled_signals(&set);
+    for (;;) {
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig != SIGHUP)
+            return;
+        dlc_log_info("SIGHUP: reloading the configuration");
+        dlc_reload_now(live);
+    }
 }

@@ -25,6 +25,13 @@ typedef struct {
 int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
                  const char **subcommand);
 
+/* The daemons' signals: blocks SIGTERM, SIGINT and SIGHUP in the calling
+ * thread, and so in every thread started after (call it first), and
+ * ignores SIGPIPE. */
+void dlc_cli_block_signals(void);
+/* Returns at SIGTERM or SIGINT; each SIGHUP meanwhile reloads live. */
+void dlc_cli_wait_for_stop(dlc_reload *live);
+
 /* Hot reload from the sources dlc_cli_load read: the --config file and the
  * --set/--listen flags on top of the environment, read anew each time; starts
  * watching the file. One per process (spec and argv must outlive r).

@@ -9,8 +9,6 @@
 #include "gateway/gateway.h"
 
 #include <nng/supplemental/util/platform.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 
 static const char USAGE[] =
@@ -27,24 +25,6 @@ static const char USAGE[] =
     "\n"
     "Environment: DLC_<SECTION>_<KEY> overrides the file (e.g. DLC_RPC_ENDPOINTS);\n"
     "flags override both.\n";
-
-/* Until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
-static void wait_for_stop(dlc_gateway *gw)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    for (;;) {
-        int sig = 0;
-        sigwait(&set, &sig);
-        if (sig != SIGHUP)
-            return;
-        dlc_log_info("SIGHUP: reloading the configuration");
-        dlc_reload_now(gw->live);
-    }
-}
 
 static void drain(dlc_gateway *gw, dlc_http *http)
 {
@@ -78,7 +58,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     dlc_log_info("listening", "address", cfg->server.listen, "port", port);
     if (dlc_cli_watch(gw.live, spec, argc, argv, err, sizeof err) != 0)
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
-    wait_for_stop(&gw);
+    dlc_cli_wait_for_stop(gw.live);
     drain(&gw, http);
     dlc_gateway_free(&gw);
     dlc_log_info("stopped");
@@ -88,13 +68,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
 int main(int argc, char **argv)
 {
     const dlc_cli_spec spec = {"dlc-gateway", USAGE, "server.listen", NULL};
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any thread starts */
-    signal(SIGPIPE, SIG_IGN);
+    dlc_cli_block_signals(); /* before any thread starts */
     dlc_config cfg;
     const char *sub = NULL;
     int rc = dlc_cli_load(&spec, argc, argv, &cfg, &sub);

@@ -11,8 +11,6 @@
 #include "storage/migrate.h"
 
 #include <nng/supplemental/util/platform.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,32 +94,7 @@ static int prepare_database(dlc_core *core)
     return rc;
 }
 
-/* Blocks the signals we handle in every thread; main waits for them. */
-static void block_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* Until SIGTERM or SIGINT; SIGHUP reloads the configuration. */
-static void wait_for_stop(dlc_core *core, sigset_t *sigs)
-{
-    for (;;) {
-        int sig = 0;
-        sigwait(sigs, &sig);
-        if (sig != SIGHUP)
-            return;
-        dlc_log_info("SIGHUP: reloading the configuration");
-        dlc_reload_now(core->live);
-    }
-}
-
-static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_config *cfg,
-                 sigset_t *sigs)
+static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_config *cfg)
 {
     dlc_core core;
     dlc_server *server = NULL;
@@ -148,7 +121,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
         dlc_log_info("listening", "url", cfg->rpc.listen.items[i]);
     if (dlc_cli_watch(core.live, spec, argc, argv, err, sizeof err) != 0)
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
-    wait_for_stop(&core, sigs);
+    dlc_cli_wait_for_stop(core.live);
     char drain[24];
     snprintf(drain, sizeof drain, "%lld", (long long)cfg->rpc.default_timeout_ms);
     dlc_log_info("shutting down", "drain_timeout_ms", drain);
@@ -167,9 +140,8 @@ int main(int argc, char **argv)
     const char *sub = NULL;
     int rc = dlc_cli_load(&spec, argc, argv, &cfg, &sub);
     if (rc < 0) {
-        sigset_t sigs;
-        block_signals(&sigs);
-        rc = sub ? migrate_only(&cfg) : serve(&spec, argc, argv, &cfg, &sigs);
+        dlc_cli_block_signals();
+        rc = sub ? migrate_only(&cfg) : serve(&spec, argc, argv, &cfg);
     }
     dlc_config_free(&cfg);
     return rc;
