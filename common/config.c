@@ -75,7 +75,9 @@ static const key_def keys[] = {
     {KEY("server.trusted_proxies", T_LIST, server.trusted_proxies, "")},
     {KEY("rpc.listen", T_LIST, rpc.listen, "tcp://127.0.0.1:7070")},
     {KEY("rpc.endpoints", T_LIST, rpc.endpoints, "tcp://127.0.0.1:7070")},
-    {KEY("rpc.workers", T_INT, rpc.workers, "16"), .lo = 1, .hi = 1024},
+    /* Event-loop threads of the core; 0: one per CPU. */
+    {KEY("rpc.workers", T_INT, rpc.workers, "0"), .lo = 0, .hi = 64},
+    {KEY("rpc.max_in_flight", T_INT, rpc.max_in_flight, "256"), .lo = 1, .hi = 65536},
     {KEY("rpc.max_message_bytes", T_I64, rpc.max_message_bytes, "1048576"), .lo = 1024,
      .hi = 256 * MIB},
     {KEY("rpc.default_timeout", T_DUR, rpc.default_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
@@ -90,6 +92,7 @@ static const key_def keys[] = {
     /* 0 is PostgreSQL's "no timeout". */
     {KEY("database.statement_timeout", T_DUR, database.statement_timeout_ms, "5s"), .lo = 0,
      .hi = 24 * HOUR},
+    {KEY("database.pool_size", T_INT, database.pool_size, "8"), .lo = 1, .hi = 1024},
     {KEY("database.auto_migrate", T_BOOL, database.auto_migrate, "true")},
     {KEY("auth.admin_master_password", T_STR, auth.admin_master_password, ""), .flags = F_SECRET},
     {KEY("auth.jwt.secret", T_STR, auth.jwt.secret, ""), .flags = F_SECRET},

@@ -56,7 +56,8 @@ typedef struct dlc_config {
     struct {
         dlc_strlist listen;
         dlc_strlist endpoints;
-        int workers;
+        int workers;       /* event-loop threads; 0: one per CPU */
+        int max_in_flight; /* requests a core serves at once */
         int64_t max_message_bytes;
         int64_t default_timeout_ms;
     } rpc;
@@ -69,6 +70,7 @@ typedef struct dlc_config {
         char *name;
         char *ssl_mode;
         int64_t statement_timeout_ms;
+        int pool_size; /* connections per core, shared out among its loops */
         bool auto_migrate;
     } database;
     struct {

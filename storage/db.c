@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/loop.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -39,13 +40,21 @@ enum {
 _Static_assert(OWNED_N == sizeof((dlc_db_settings *)0)->owned / sizeof(char *),
                "dlc_db_settings.owned holds every string of dlc_db_params");
 
+/* One connection of the pool. */
+typedef struct {
+    PGconn *conn; /* NULL while disconnected */
+    bool busy;    /* lent to a round trip */
+} db_conn;
+
 struct dlc_db {
     dlc_db_settings settings;
     const dlc_db_stmt *stmts;
     size_t nstmts;
-    PGconn *conn;        /* NULL while disconnected */
-    int64_t backoff_ms;  /* length of the current window; 0 = healthy */
-    int64_t retry_at_ms; /* no connection attempt before this */
+    db_conn *conns;
+    size_t nconns;
+    dlc_loop_waitq waiters; /* fibers waiting for a free connection, FIFO */
+    int64_t backoff_ms;     /* length of the current window; 0 = healthy */
+    int64_t retry_at_ms;    /* no connection attempt before this */
     char last_error[256];
 };
 
@@ -147,22 +156,11 @@ static dlc_db_rc judge(PGconn *conn, PGresult *res, PGresult **out, db_err *e)
 
 /* ---- waiting on the socket ----------------------------------------------- */
 
-/* 1: ready, 0: the deadline passed, -1: poll failed. */
+/* 1: ready, 0: the deadline passed, -1: cannot wait. In a fiber this
+ * suspends the fiber, not the thread (common/loop). */
 static int wait_socket(int fd, short events, int64_t deadline_ms)
 {
-    if (fd < 0)
-        return -1;
-    for (;;) {
-        int64_t left = deadline_ms - dlc_clock_mono_ms();
-        if (left <= 0)
-            return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-        if (r > 0)
-            return 1;
-        if (r < 0 && errno != EINTR)
-            return -1;
-    }
+    return dlc_loop_wait_fd(fd, events, deadline_ms);
 }
 
 /* Sends what is queued and reads until PQgetResult will not block. */
@@ -359,10 +357,10 @@ static dlc_db_rc prepare_all(dlc_db *db, PGconn *conn, int64_t deadline_ms, db_e
 
 /* ---- connection state ---------------------------------------------------- */
 
-static void drop_conn(dlc_db *db)
+static void drop_conn(db_conn *c)
 {
-    PQfinish(db->conn);
-    db->conn = NULL;
+    PQfinish(c->conn);
+    c->conn = NULL;
 }
 
 /* Starts or widens the backoff window after a failed attempt or a loss. */
@@ -403,7 +401,7 @@ static bool idle_conn_alive(PGconn *conn)
     return PQstatus(conn) == CONNECTION_OK;
 }
 
-static dlc_db_rc establish(dlc_db *db, int64_t deadline_ms, db_err *e)
+static dlc_db_rc establish(dlc_db *db, db_conn *c, int64_t deadline_ms, db_err *e)
 {
     PGconn *conn = NULL;
     dlc_db_rc rc = open_conn(&db->settings.p, deadline_ms, &conn, e);
@@ -420,21 +418,54 @@ static dlc_db_rc establish(dlc_db *db, int64_t deadline_ms, db_err *e)
             note_failure(db, e);
         return rc;
     }
-    db->conn = conn;
+    c->conn = conn;
     note_success(db);
     return DLC_DB_OK;
 }
 
-static dlc_db_rc ensure_conn(dlc_db *db, bool honour_backoff, int64_t deadline_ms, db_err *e)
+static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_t deadline_ms,
+                             db_err *e)
 {
-    if (db->conn && idle_conn_alive(db->conn))
+    if (c->conn && idle_conn_alive(c->conn))
         return DLC_DB_OK;
-    drop_conn(db);
+    drop_conn(c);
     if (honour_backoff && dlc_clock_mono_ms() < db->retry_at_ms) {
         err_set(e, NULL, "database unavailable (backing off): %s", db->last_error);
         return DLC_DB_UNAVAILABLE;
     }
-    return establish(db, deadline_ms, e);
+    return establish(db, c, deadline_ms, e);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+/* A free connection, preferring one that is already open; in a fiber, waits
+ * its turn (FIFO) until the deadline. NULL when none came in time. */
+static db_conn *acquire(dlc_db *db, int64_t deadline_ms)
+{
+    for (;;) {
+        db_conn *closed = NULL;
+        for (size_t i = 0; i < db->nconns; i++) {
+            db_conn *c = &db->conns[i];
+            if (!c->busy && c->conn) {
+                c->busy = true;
+                return c;
+            }
+            if (!c->busy && !closed)
+                closed = c;
+        }
+        if (closed) {
+            closed->busy = true;
+            return closed;
+        }
+        if (!dlc_loop_waitq_wait(&db->waiters, deadline_ms))
+            return NULL;
+    }
+}
+
+static void release_conn(dlc_db *db, db_conn *c)
+{
+    c->busy = false;
+    dlc_loop_waitq_wake_one(&db->waiters);
 }
 
 /* ---- round trips --------------------------------------------------------- */
@@ -449,6 +480,27 @@ static int send_request(PGconn *conn, const request *rq)
 /* One request on a (re)connected session. A client-side timeout leaves the
  * protocol mid-flight, so the connection is dropped (no backoff: the server
  * was fine); a lost connection is dropped with backoff. */
+static dlc_db_rc round_trip_on(dlc_db *db, db_conn *c, const request *rq, bool honour_backoff,
+                               int64_t deadline_ms, PGresult **out, db_err *e)
+{
+    dlc_db_rc rc = ensure_conn(db, c, honour_backoff, deadline_ms, e);
+    if (rc != DLC_DB_OK)
+        return rc;
+    PGresult *res = NULL;
+    rc = send_request(c->conn, rq) ? collect(c->conn, deadline_ms, &res, e)
+                                   : judge_error(c->conn, NULL, e);
+    if (rc == DLC_DB_OK)
+        rc = judge(c->conn, res, out, e);
+    else if (rc == DLC_DB_TIMEOUT)
+        drop_conn(c);
+    if (rc == DLC_DB_UNAVAILABLE) {
+        drop_conn(c);
+        note_failure(db, e);
+    }
+    return rc;
+}
+
+/* Borrows a connection of the pool for one round trip. */
 static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, int64_t deadline_ms,
                             PGresult **out, db_err *e)
 {
@@ -456,20 +508,13 @@ static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, 
         err_set(e, NULL, "deadline exceeded");
         return DLC_DB_TIMEOUT;
     }
-    dlc_db_rc rc = ensure_conn(db, honour_backoff, deadline_ms, e);
-    if (rc != DLC_DB_OK)
-        return rc;
-    PGresult *res = NULL;
-    rc = send_request(db->conn, rq) ? collect(db->conn, deadline_ms, &res, e)
-                                    : judge_error(db->conn, NULL, e);
-    if (rc == DLC_DB_OK)
-        rc = judge(db->conn, res, out, e);
-    else if (rc == DLC_DB_TIMEOUT)
-        drop_conn(db);
-    if (rc == DLC_DB_UNAVAILABLE) {
-        drop_conn(db);
-        note_failure(db, e);
+    db_conn *c = acquire(db, deadline_ms);
+    if (!c) {
+        err_set(e, NULL, "no database connection free before the deadline");
+        return DLC_DB_TIMEOUT;
     }
+    dlc_db_rc rc = round_trip_on(db, c, rq, honour_backoff, deadline_ms, out, e);
+    release_conn(db, c);
     return rc;
 }
 
@@ -529,7 +574,11 @@ dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errl
 
 bool dlc_db_connected(const dlc_db *db)
 {
-    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+    for (size_t i = 0; i < db->nconns; i++) {
+        if (db->conns[i].conn && PQstatus(db->conns[i].conn) == CONNECTION_OK)
+            return true;
+    }
+    return false;
 }
 
 PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen)
@@ -581,25 +630,35 @@ void dlc_db_settings_release(dlc_db_settings *s)
     }
 }
 
-dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n)
+dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n,
+                         size_t size)
 {
     dlc_db *db = calloc(1, sizeof *db);
     if (!db)
         return NULL;
     db->stmts = stmts;
     db->nstmts = n;
-    if (!dlc_db_settings_copy(&db->settings, params)) {
+    db->nconns = size ? size : 1;
+    db->conns = calloc(db->nconns, sizeof *db->conns);
+    if (!db->conns || !dlc_db_settings_copy(&db->settings, params)) {
         dlc_db_close(db);
         return NULL;
     }
     return db;
 }
 
+dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n)
+{
+    return dlc_db_open_pool(params, stmts, n, 1);
+}
+
 void dlc_db_close(dlc_db *db)
 {
     if (!db)
         return;
-    drop_conn(db);
+    for (size_t i = 0; db->conns && i < db->nconns; i++)
+        drop_conn(&db->conns[i]);
+    free(db->conns);
     dlc_db_settings_release(&db->settings);
     free(db);
 }

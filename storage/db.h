@@ -1,12 +1,19 @@
 /*
- * dlc_db: one PostgreSQL connection with deadlines and self-healing.
+ * dlc_db: a small pool of PostgreSQL connections with deadlines and
+ * self-healing.
  *
- * Each rpcd worker owns one dlc_db (the "pool" is one per worker; no sharing,
- * no locks). Connecting is lazy and asynchronous (PQconnectStartParams +
- * poll), bounded by the caller's deadline. Every query is a prepared
- * statement from the registry given at open time, prepared on each
- * (re)connect, and run asynchronously (PQsendQueryPrepared + poll) so it
- * never waits past its deadline.
+ * Each event loop of the core owns one pool (only its fibers use it, so no
+ * locks); tools and background threads use a pool of one. A round trip
+ * borrows a free connection (an open one first) and gives it back at once,
+ * so a request holds none while it waits for anything else (a password
+ * hash). When every connection is lent, a fiber waits its turn in FIFO
+ * order, bounded by its deadline. Connecting is lazy and asynchronous
+ * (PQconnectStartParams + poll), bounded by the caller's deadline. Every
+ * query is a prepared statement from the registry given at open time,
+ * prepared on each (re)connect, and run asynchronously (PQsendQueryPrepared
+ * + poll) so it never waits past its deadline. Every wait on a socket goes
+ * through dlc_loop_wait_fd: inside a fiber it suspends the fiber and the
+ * loop thread serves other requests; elsewhere it is a plain poll().
  *
  * When the server goes away, calls fail promptly with DLC_DB_UNAVAILABLE;
  * the connection is dropped and re-established on a later call, with
@@ -74,8 +81,13 @@ typedef enum {
 
 typedef struct dlc_db dlc_db;
 
-/* Copies params (the strings too). stmts (n entries) must outlive the dlc_db.
- * Does not connect. Returns NULL on allocation failure. Free with dlc_db_close. */
+/* A pool of size connections (0 → 1). Copies params (the strings too).
+ * stmts (n entries) must outlive the dlc_db. Does not connect. Returns NULL
+ * on allocation failure. Free with dlc_db_close. Used by one thread (one
+ * event loop's fibers, or one ordinary thread) at a time. */
+dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n,
+                         size_t size);
+/* dlc_db_open_pool with one connection. */
 dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n);
 void dlc_db_close(dlc_db *db);
 
@@ -112,7 +124,7 @@ dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char 
  * reconnecting if needed (ignoring backoff). OK when the database answers. */
 dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen);
 
-/* True when the connection is currently established. */
+/* True when a connection of the pool is currently established. */
 bool dlc_db_connected(const dlc_db *db);
 
 /* A blocking connection for tools and the migration runner (not for the

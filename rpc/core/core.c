@@ -142,6 +142,7 @@ void dlc_core_free(dlc_core *core)
     dlc_config_free(&core->cfg);
 }
 
+/* Each event loop gets its share of database.pool_size (at least one). */
 static void *worker_init(void *app, int index)
 {
     (void)index;
@@ -150,7 +151,9 @@ static void *worker_init(void *app, int index)
     if (!w)
         return NULL;
     dlc_db_params p = dlc_core_db_params(&core->cfg);
-    w->db = dlc_db_open(&p, core->statements, core->n_statements);
+    int share = core->cfg.database.pool_size / core->n_loops;
+    w->db = dlc_db_open_pool(&p, core->statements, core->n_statements,
+                             (size_t)(share > 0 ? share : 1));
     if (!w->db) {
         free(w);
         return NULL;
@@ -169,10 +172,12 @@ static void worker_fini(void *app, void *state)
 int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
 {
     const dlc_config *c = &core->cfg;
+    core->n_loops = dlc_server_count_loops(c->rpc.workers);
     dlc_server_opts opts = {
         .urls = (const char *const *)c->rpc.listen.items,
         .n_urls = c->rpc.listen.count,
-        .workers = c->rpc.workers,
+        .loops = c->rpc.workers,
+        .max_in_flight = c->rpc.max_in_flight,
         .max_message_bytes = (size_t)c->rpc.max_message_bytes,
         .default_timeout_ms = c->rpc.default_timeout_ms,
         .dispatch = core->dispatch,

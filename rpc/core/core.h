@@ -27,6 +27,7 @@ typedef struct dlc_core {
     dlc_db_stmt *statements; /* every module's, registered on each connection */
     size_t n_statements;
     atomic_bool shutting_down;
+    int n_loops; /* event loops serving (set by dlc_core_serve) */
     dlc_ratelimit *ratelimit;
     dlc_cache *cache;          /* NULL when cache.enabled is false */
     dlc_listen *housekeeping;  /* cache flushes from other cores, sweeps */
@@ -64,7 +65,7 @@ long dlc_core_cache_flush(dlc_call *call);
 /* The database settings of cfg as dlc_db_params (strings borrowed). */
 dlc_db_params dlc_core_db_params(const dlc_config *cfg);
 
-/* The calling worker's database connection. */
+/* The database pool of the calling request's event loop. */
 dlc_db *dlc_core_db(const dlc_call *call);
 /* The running configuration (a hot-reload snapshot; never waits). */
 const dlc_config *dlc_core_config(const dlc_call *call);

@@ -20,7 +20,7 @@ typedef struct dlc_call {
     int64_t deadline_ms;    /* on dlc_clock_mono_ms's clock */
     const Dlc__Rpc__V1__Request *request;
     void *app;              /* the server's application state (the core) */
-    void *worker;           /* this worker's state (e.g. its DB connection) */
+    void *worker;           /* the serving loop's state (e.g. its DB pool) */
     const void *principal;  /* who calls, set by the authorize hook (or NULL) */
     const char *peer;       /* the connection's other end: "tcp:ADDR" (no port),
                                "ipc:pid:N", or "" when unknown; never NULL */

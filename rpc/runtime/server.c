@@ -1,44 +1,66 @@
+/*
+ * dlc_server: the REP side as a state machine per nng context (the pattern
+ * of nng's async demo) feeding event-loop fibers.
+ *
+ *   RECV --frame--> (posted to the context's loop; a fiber decodes,
+ *                    authorizes, runs the handler, packs the reply) --> SEND
+ *   SEND --sent or failed--> RECV
+ *
+ * nng's callbacks only move frames and post tasks: they never block. The
+ * handler's waits (database, hashing) suspend its fiber, not a thread.
+ */
 #include "rpc/runtime/server.h"
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/request_id.h"
 
 #include <arpa/inet.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/util/platform.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
-/* How often an idle worker wakes to look at the stop flag. */
-#define IDLE_POLL_MS 200
 /* Frames up to this much over max_message_bytes still get an answer. */
 #define RECV_SLACK (64 * 1024)
+/* A reply the peer does not take within this long is dropped. */
+#define SEND_TIMEOUT_MS 5000
+/* Idle fiber stacks each loop keeps mapped (the rest are unmapped). */
+#define KEEP_IDLE_FIBERS 64
 
-typedef struct worker {
+typedef enum { PHASE_RECV, PHASE_SERVE, PHASE_SEND } phase;
+
+/* One nng context and the request it serves. */
+typedef struct slot {
     struct dlc_server *server;
-    int index;
+    dlc_loop *loop;
+    void *state; /* the loop's application state (call->worker) */
     nng_ctx ctx;
     nng_aio *aio;
+    phase phase;
+    nng_msg *msg; /* the request being served */
+    dlc_loop_task task;
     dlc_arena arena;
-    void *state;
-    pthread_t thread;
-    bool started;
-    int init_rc; /* 0 ok, -1 worker_init failed */
-} worker;
+} slot;
 
 struct dlc_server {
     dlc_server_opts opts;
     nng_socket sock;
-    worker *workers;
+    bool sock_open;
+    int n_loops;
+    dlc_loop **loops;
+    void **states; /* one per loop */
+    int n_slots;
+    slot *slots;
     atomic_bool stopping;
-    atomic_int in_flight;
-    atomic_int ready; /* workers that finished worker_init */
+    atomic_int in_flight; /* frames received and not yet answered */
+    atomic_int live;      /* slots that will still call back */
 };
 
-static const char *pick_request_id(worker *w, const Dlc__Rpc__V1__Request *req)
+static const char *pick_request_id(slot *w, const Dlc__Rpc__V1__Request *req)
 {
     if (req && dlc_request_id_ok(req->request_id))
         return req->request_id;
@@ -52,7 +74,7 @@ static const char *pick_request_id(worker *w, const Dlc__Rpc__V1__Request *req)
     return id ? id : "";
 }
 
-static dlc_code authorize(worker *w, dlc_call *call, const dlc_method *m)
+static dlc_code authorize(slot *w, dlc_call *call, const dlc_method *m)
 {
     if (m->access == DLC_ACCESS_PUBLIC)
         return DLC_OK;
@@ -124,7 +146,7 @@ static void peer_of(nng_msg *msg, char *buf, size_t len)
 }
 
 /* Turns one received frame into one response frame (NULL only on OOM). */
-static nng_msg *handle(worker *w, nng_msg *msg)
+static nng_msg *handle(slot *w, nng_msg *msg)
 {
     dlc_server *s = w->server;
     char peer[INET6_ADDRSTRLEN + 8];
@@ -141,7 +163,7 @@ static nng_msg *handle(worker *w, nng_msg *msg)
     if (req) {
         call.method = req->method;
         /* A caller may ask for less time than the default, never more: one
-         * client must not pin a worker (or a shutdown) for days. */
+         * client must not pin a fiber (or a shutdown) for days. */
         int64_t budget = s->opts.default_timeout_ms;
         if (req->timeout_ms && (int64_t)req->timeout_ms < budget)
             budget = req->timeout_ms;
@@ -161,52 +183,69 @@ static nng_msg *handle(worker *w, nng_msg *msg)
     return reply;
 }
 
-static void serve_one(worker *w, nng_msg *msg)
+/* Waits for the next frame, unless the server is stopping: then the slot
+ * is done (it calls back no more). */
+static void post_recv(slot *w)
 {
-    atomic_fetch_add(&w->server->in_flight, 1);
-    nng_msg *reply = handle(w, msg);
-    nng_msg_free(msg);
-    dlc_arena_reset(&w->arena);
-    if (reply) {
-        nng_aio_set_timeout(w->aio, 5000);
-        nng_aio_set_msg(w->aio, reply);
-        nng_ctx_send(w->ctx, w->aio);
-        nng_aio_wait(w->aio);
-        if (nng_aio_result(w->aio) != 0)
-            nng_msg_free(reply);
+    if (atomic_load(&w->server->stopping)) {
+        atomic_fetch_sub(&w->server->live, 1);
+        return;
     }
-    atomic_fetch_sub(&w->server->in_flight, 1);
+    w->phase = PHASE_RECV;
+    nng_ctx_recv(w->ctx, w->aio);
 }
 
-static void *worker_main(void *arg)
+/* The fiber of one request. */
+static void serve(void *arg)
 {
-    worker *w = arg;
-    dlc_server *s = w->server;
-    if (s->opts.worker_init) {
-        w->state = s->opts.worker_init(s->opts.app, w->index);
-        w->init_rc = w->state ? 0 : -1;
+    slot *w = arg;
+    nng_msg *reply = handle(w, w->msg);
+    nng_msg_free(w->msg);
+    w->msg = NULL;
+    dlc_arena_reset(&w->arena);
+    atomic_fetch_sub(&w->server->in_flight, 1);
+    if (!reply) {
+        post_recv(w); /* out of memory: the caller's REQ resends or times out */
+        return;
     }
-    atomic_fetch_add(&s->ready, 1);
-    while (w->init_rc == 0 && !atomic_load(&s->stopping)) {
-        nng_aio_set_timeout(w->aio, IDLE_POLL_MS);
-        nng_ctx_recv(w->ctx, w->aio);
-        nng_aio_wait(w->aio);
-        int rv = nng_aio_result(w->aio);
-        if (rv == NNG_ETIMEDOUT)
-            continue;
+    w->phase = PHASE_SEND;
+    nng_aio_set_timeout(w->aio, SEND_TIMEOUT_MS);
+    nng_aio_set_msg(w->aio, reply);
+    nng_ctx_send(w->ctx, w->aio);
+}
+
+/* nng's callback (on nng's threads): never blocks. */
+static void on_aio(void *arg)
+{
+    slot *w = arg;
+    int rv = nng_aio_result(w->aio);
+    if (w->phase == PHASE_SEND) {
         if (rv != 0)
-            break; /* socket closed */
-        serve_one(w, nng_aio_get_msg(w->aio));
+            nng_msg_free(nng_aio_get_msg(w->aio));
+        post_recv(w);
+        return;
     }
-    return NULL;
+    if (rv != 0) {
+        if (rv == NNG_ECLOSED || rv == NNG_ECANCELED || atomic_load(&w->server->stopping))
+            atomic_fetch_sub(&w->server->live, 1);
+        else
+            post_recv(w); /* a transient failure of one pipe */
+        return;
+    }
+    w->msg = nng_aio_get_msg(w->aio);
+    w->phase = PHASE_SERVE;
+    atomic_fetch_add(&w->server->in_flight, 1);
+    dlc_loop_post(w->loop, &w->task);
 }
 
 static int open_socket(dlc_server *s, char *err, size_t errlen)
 {
     int rv = nng_rep0_open(&s->sock);
-    if (rv == 0)
+    if (rv == 0) {
+        s->sock_open = true;
         rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ,
                                  s->opts.max_message_bytes + RECV_SLACK);
+    }
     if (rv != 0) {
         snprintf(err, errlen, "rep socket: %s", nng_strerror(rv));
         return -1;
@@ -221,51 +260,89 @@ static int open_socket(dlc_server *s, char *err, size_t errlen)
     return 0;
 }
 
-static int start_workers(dlc_server *s, char *err, size_t errlen)
+/* The loops, each with the application's state for its fibers. */
+static int start_loops(dlc_server *s, char *err, size_t errlen)
 {
-    for (int i = 0; i < s->opts.workers; i++) {
-        worker *w = &s->workers[i];
-        w->server = s;
-        w->index = i;
-        dlc_arena_init(&w->arena, 16384);
-        int rv = nng_ctx_open(&w->ctx, s->sock);
-        if (rv == 0)
-            rv = nng_aio_alloc(&w->aio, NULL, NULL);
-        if (rv == 0)
-            rv = pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : NNG_ENOMEM;
-        if (rv != 0) {
-            snprintf(err, errlen, "worker %d: %s", i, nng_strerror(rv));
+    for (int i = 0; i < s->n_loops; i++) {
+        s->loops[i] = dlc_loop_new(0, KEEP_IDLE_FIBERS);
+        if (!s->loops[i] || dlc_loop_start(s->loops[i]) != 0) {
+            snprintf(err, errlen, "event loop %d: cannot start", i);
             return -1;
         }
-        w->started = true;
-    }
-    while (atomic_load(&s->ready) < s->opts.workers)
-        nng_msleep(5);
-    for (int i = 0; i < s->opts.workers; i++) {
-        if (s->workers[i].init_rc != 0) {
-            snprintf(err, errlen, "worker %d: state initialisation failed", i);
+        if (s->opts.worker_init && !(s->states[i] = s->opts.worker_init(s->opts.app, i))) {
+            snprintf(err, errlen, "event loop %d: state initialisation failed", i);
             return -1;
         }
     }
     return 0;
 }
 
+static int open_slots(dlc_server *s, char *err, size_t errlen)
+{
+    for (int i = 0; i < s->n_slots; i++) {
+        slot *w = &s->slots[i];
+        w->server = s;
+        w->loop = s->loops[i % s->n_loops];
+        w->state = s->states[i % s->n_loops];
+        w->task = (dlc_loop_task){.fn = serve, .arg = w};
+        dlc_arena_init(&w->arena, 16384);
+        int rv = nng_ctx_open(&w->ctx, s->sock);
+        if (rv == 0)
+            rv = nng_aio_alloc(&w->aio, on_aio, w);
+        if (rv != 0) {
+            snprintf(err, errlen, "context %d: %s", i, nng_strerror(rv));
+            return -1;
+        }
+    }
+    atomic_store(&s->live, s->n_slots);
+    for (int i = 0; i < s->n_slots; i++)
+        post_recv(&s->slots[i]);
+    return 0;
+}
+
+/* How long release waits for requests still being served after the socket
+ * closed (their deadlines end them well before). */
+#define RELEASE_WAIT_MS 30000
+
+/* Closes the socket, waits until every slot has called back for the last
+ * time and every fiber has ended, then frees everything. */
 static void release(dlc_server *s)
 {
     atomic_store(&s->stopping, true);
-    nng_close(s->sock); /* wakes every worker still waiting */
-    for (int i = 0; s->workers && i < s->opts.workers; i++) {
-        worker *w = &s->workers[i];
-        if (w->started)
-            pthread_join(w->thread, NULL);
-        if (w->state && s->opts.worker_fini)
-            s->opts.worker_fini(s->opts.app, w->state);
+    if (s->sock_open)
+        nng_close(s->sock); /* receives end (NNG_ECLOSED), late replies fail */
+    int64_t until = dlc_clock_mono_ms() + RELEASE_WAIT_MS;
+    while (atomic_load(&s->live) > 0 && dlc_clock_mono_ms() < until)
+        nng_msleep(5);
+    if (atomic_load(&s->live) > 0)
+        dlc_log_error("rpc contexts still busy at exit");
+    for (int i = 0; s->loops && i < s->n_loops; i++)
+        dlc_loop_stop(s->loops[i]);
+    for (int i = 0; s->slots && i < s->n_slots; i++) {
+        slot *w = &s->slots[i];
         if (w->aio)
-            nng_aio_free(w->aio);
+            nng_aio_free(w->aio); /* waits for a callback still returning */
+        if (w->msg)
+            nng_msg_free(w->msg);
         dlc_arena_destroy(&w->arena);
     }
-    free(s->workers);
+    for (int i = 0; s->loops && i < s->n_loops; i++) {
+        if (s->states[i] && s->opts.worker_fini)
+            s->opts.worker_fini(s->opts.app, s->states[i]);
+        dlc_loop_free(s->loops[i]);
+    }
+    free(s->slots);
+    free(s->loops);
+    free(s->states);
     free(s);
+}
+
+int dlc_server_count_loops(int wanted)
+{
+    if (wanted > 0)
+        return wanted;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus;
 }
 
 int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, size_t errlen)
@@ -276,13 +353,30 @@ int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, s
         return -1;
     }
     s->opts = *opts;
-    s->workers = calloc((size_t)opts->workers, sizeof *s->workers);
-    if (!s->workers || open_socket(s, err, errlen) != 0 || start_workers(s, err, errlen) != 0) {
+    s->n_loops = dlc_server_count_loops(opts->loops);
+    s->n_slots = opts->max_in_flight > 0 ? opts->max_in_flight : 256;
+    if (s->n_slots < s->n_loops)
+        s->n_slots = s->n_loops;
+    s->loops = calloc((size_t)s->n_loops, sizeof *s->loops);
+    s->states = calloc((size_t)s->n_loops, sizeof *s->states);
+    s->slots = calloc((size_t)s->n_slots, sizeof *s->slots);
+    if (!s->loops || !s->states || !s->slots) {
+        snprintf(err, errlen, "out of memory");
+        release(s);
+        return -1;
+    }
+    if (open_socket(s, err, errlen) != 0 || start_loops(s, err, errlen) != 0 ||
+        open_slots(s, err, errlen) != 0) {
         release(s);
         return -1;
     }
     *out = s;
     return 0;
+}
+
+int dlc_server_loops(const dlc_server *s)
+{
+    return s->n_loops;
 }
 
 void dlc_server_stop(dlc_server *s, int64_t timeout_ms)

@@ -1,8 +1,12 @@
 /*
  * dlc_server: the REP side. One nng REP socket listening on every URL
- * (tcp://, ipc:///…), W worker threads, each with its own nng context, its
- * own arena and its own application state (the core gives each a DB
- * connection), looping recv → decode → dispatch → encode → send.
+ * (tcp://, ipc:///…) with max_in_flight contexts, each an aio state machine
+ * (receive → serve → send → receive). A received frame is served on one of
+ * `loops` event-loop threads (common/loop), in a fiber: decode → dispatch →
+ * encode → send. Each loop has its own application state (the core gives
+ * each a pool of database connections), handed to handlers as call->worker;
+ * handlers of one loop never run at the same time, so that state needs no
+ * lock.
  *
  * Every request gets a Response: a frame over max_message_bytes, bytes that
  * are not an envelope, an unknown method or a payload that does not decode
@@ -25,12 +29,14 @@
 typedef struct {
     const char *const *urls;
     size_t n_urls;
-    int workers;
+    int loops;         /* event-loop threads; 0 → one per CPU */
+    int max_in_flight; /* contexts: requests served at once; 0 → 256 */
     size_t max_message_bytes;
     int64_t default_timeout_ms;
     const dlc_dispatch *dispatch; /* borrowed; must outlive the server */
     void *app;                    /* handed to handlers as call->app */
-    /* Per-worker state, created in the worker's start-up; NULL fails start. */
+    /* Per-loop state, created at start (index = the loop's); NULL fails
+     * start. Released with worker_fini once the loop has stopped. */
     void *(*worker_init)(void *app, int index);
     void (*worker_fini)(void *app, void *worker);
     /* Access check for non-public methods: OK, or a code after setting
@@ -43,7 +49,13 @@ typedef struct dlc_server dlc_server;
 /* Listens and starts the workers. Returns 0, or -1 with err filled. */
 int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, size_t errlen);
 
-/* Graceful stop: workers take no new request, those in flight finish (up
+/* The number of event loops a server started with opts.loops = wanted
+ * runs (0 → one per CPU). */
+int dlc_server_count_loops(int wanted);
+/* The number of event loops serving. */
+int dlc_server_loops(const dlc_server *s);
+
+/* Graceful stop: contexts take no new request, those in flight finish (up
  * to timeout_ms), then the socket closes and the workers' state is released.
  * Frees the server. */
 void dlc_server_stop(dlc_server *s, int64_t timeout_ms);

@@ -92,7 +92,9 @@ static void test_defaults(void **state)
     assert_list(&c.server.trusted_proxies, 0);
     assert_list(&c.rpc.listen, 1, "tcp://127.0.0.1:7070");
     assert_list(&c.rpc.endpoints, 1, "tcp://127.0.0.1:7070");
-    assert_int_equal(c.rpc.workers, 16);
+    assert_int_equal(c.rpc.workers, 0);
+    assert_int_equal(c.rpc.max_in_flight, 256);
+    assert_int_equal(c.database.pool_size, 8);
     assert_int_equal(c.rpc.max_message_bytes, 1048576);
     assert_int_equal(c.rpc.default_timeout_ms, 5000);
     assert_string_equal(c.database.url, "");
@@ -307,9 +309,10 @@ static void test_file_errors(void **state)
     expect_file_error("# top\ndatabse:\n  host: x\n", 2, "databse", "unknown key");
     expect_file_error("auth:\n  jwt:\n    secret_retention:\n      max_retension: 1h\n", 4,
                       "auth.jwt.secret_retention.max_retension", "unknown key");
-    expect_file_error("rpc:\n  workers: 0\n", 2, "rpc.workers", "\"0\"");
-    expect_file_error("rpc:\n  workers: many\n", 2, "rpc.workers", "1..1024");
-    expect_file_error("rpc:\n  workers: 1025\n", 2, "rpc.workers", "1..1024");
+    expect_file_error("rpc:\n  workers: -1\n", 2, "rpc.workers", "\"-1\"");
+    expect_file_error("rpc:\n  workers: many\n", 2, "rpc.workers", "0..64");
+    expect_file_error("rpc:\n  workers: 65\n", 2, "rpc.workers", "0..64");
+    expect_file_error("database:\n  pool_size: 0\n", 2, "database.pool_size", "1..1024");
     expect_file_error("rpc: {max_message_bytes: 1023}\n", 1, "rpc.max_message_bytes", "1023");
     expect_file_error("database:\n  port: 0\n", 2, "database.port", "1..65535");
     expect_file_error("database:\n  port: 65536\n", 2, "database.port", "1..65535");
@@ -404,7 +407,7 @@ static void test_env_and_flag_errors(void **state)
     assert_string_equal(err.source, "env");
     assert_error(&err, 0, "rpc.workers", "\"lots\"");
     assert_string_equal(dlc_config_error_format(&err, buf, sizeof buf),
-                        "env: rpc.workers: invalid value \"lots\": expected an integer in 1..1024");
+                        "env: rpc.workers: invalid value \"lots\": expected an integer in 0..64");
 
     char *secret_env[] = {"DLC_AUTH_JWT_SECRET_RETENTION_MAX_RETENTION=forever", NULL};
     assert_int_equal(dlc_config_apply_env(&c, secret_env, &err), -1);
@@ -419,7 +422,7 @@ static void test_env_and_flag_errors(void **state)
     assert_int_equal(dlc_config_set(&c, "database.port", NULL, &err), -1);
     /* a refused value leaves the previous one */
     assert_string_equal(c.database.ssl_mode, "prefer");
-    assert_int_equal(c.rpc.workers, 16);
+    assert_int_equal(c.rpc.workers, 0);
     dlc_config_free(&c);
 }
 

@@ -1,4 +1,5 @@
-/* argon2id hashing, verification, dummy hash, rehash check and slot bounds. */
+/* argon2id hashing, verification, dummy hash, rehash check, the bounded
+ * FIFO of the hashing threads, and callers that are event-loop fibers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "common/loop.h"
 #include "rpc/core/auth/password.h"
 
 #include <pthread.h>
@@ -282,6 +284,75 @@ static void concurrent_verifiers_all_succeed(void **state)
     dlc_hasher_free(h);
 }
 
+/* ---- callers in event-loop fibers ------------------------------------------ */
+
+#define N_FIBERS 20
+
+typedef struct {
+    dlc_hasher *h;
+    int order[N_FIBERS + 1]; /* ids in the order their calls returned */
+    int n;
+    int next_id;
+    int failures;
+} fiber_case;
+
+static void fiber_hash(void *arg)
+{
+    fiber_case *c = arg;
+    int id = c->next_id++; /* one loop thread: no race */
+    char out[DLC_PASSWORD_HASH_MAX];
+    c->failures += dlc_password_hash(c->h, "pw", 2, later(), out) != DLC_PW_OK;
+    c->order[c->n++] = id;
+}
+
+static void fiber_mark(void *arg)
+{
+    fiber_case *c = arg;
+    c->order[c->n++] = 1000 + c->next_id++;
+}
+
+static void run_fibers(fiber_case *c, dlc_loop_task *tasks, int n)
+{
+    dlc_loop *l = dlc_loop_new(0, 4);
+    assert_non_null(l);
+    assert_int_equal(dlc_loop_start(l), 0);
+    for (int i = 0; i < n; i++)
+        dlc_loop_post(l, &tasks[i]);
+    dlc_loop_free(l); /* returns once every fiber has ended */
+    assert_int_equal(c->failures, 0);
+}
+
+/* A fiber waiting for its hash does not hold its loop: a fiber posted after
+ * it ends first. */
+static void hashing_suspends_only_the_fiber(void **state)
+{
+    (void)state;
+    fiber_case c = {.h = dlc_hasher_new(DLC_HASH_INTERACTIVE, 1)};
+    assert_non_null(c.h);
+    dlc_loop_task tasks[] = {{.fn = fiber_hash, .arg = &c}, {.fn = fiber_mark, .arg = &c}};
+    run_fibers(&c, tasks, 2);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.order[0], 1001); /* the marker, while the hash ran */
+    assert_int_equal(c.order[1], 0);
+    dlc_hasher_free(c.h);
+}
+
+/* One hashing thread: calls complete in the order they queued. */
+static void queue_is_fifo(void **state)
+{
+    (void)state;
+    fiber_case c = {.h = dlc_hasher_new(DLC_HASH_MIN, 1)};
+    assert_non_null(c.h);
+    dlc_loop_task tasks[N_FIBERS];
+    for (int i = 0; i < N_FIBERS; i++)
+        tasks[i] = (dlc_loop_task){.fn = fiber_hash, .arg = &c};
+    run_fibers(&c, tasks, N_FIBERS);
+    assert_int_equal(c.n, N_FIBERS);
+    for (int i = 0; i < N_FIBERS; i++)
+        assert_int_equal(c.order[i], i);
+    dlc_hasher_free(c.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +369,8 @@ int main(void)
         cmocka_unit_test(busy_when_no_slot),
         cmocka_unit_test_setup_teardown(free_slot_taken_past_deadline, setup_min, teardown),
         cmocka_unit_test(concurrent_verifiers_all_succeed),
+        cmocka_unit_test(hashing_suspends_only_the_fiber),
+        cmocka_unit_test(queue_is_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-/* Each INTERACTIVE hash holds 64 MiB: at most this many at once. */
+/* Each INTERACTIVE hash holds 64 MiB: at most this many at once (hashing
+ * threads), and no more than there are CPUs: more threads would not hash
+ * faster, only hold more memory and finish each hash later. */
 #define MAX_CONCURRENT_HASHES 4
 #define MAX_KEYS 16
 
@@ -24,7 +27,9 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "auth.password.hash_strength: unknown strength");
         return -1;
     }
-    a->hasher = dlc_hasher_new(strength, MAX_CONCURRENT_HASHES);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cpus < 1 ? 1 : cpus < MAX_CONCURRENT_HASHES ? (int)cpus : MAX_CONCURRENT_HASHES;
+    a->hasher = dlc_hasher_new(strength, threads);
     a->keyring = dlc_keyring_new();
     a->jwt = (dlc_jwt_opts){cfg->auth.jwt.issuer, cfg->auth.jwt.audience, cfg->auth.jwt.ttl_ms,
                             cfg->auth.jwt.leeway_ms};

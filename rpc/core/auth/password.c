@@ -1,9 +1,12 @@
 #include "rpc/core/auth/password.h"
 
 #include "common/clock.h"
+#include "common/loop.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +36,36 @@ static const struct strength_params strengths[] = {
 
 #define N_STRENGTHS (sizeof strengths / sizeof strengths[0])
 
+/* Jobs the queue holds at most; beyond it a request is refused at once. */
+#define QUEUE_MAX 256
+/* The first guess of one hash's duration, before any was measured. */
+#define FIRST_GUESS_US 80000
+
+/* One hash or verify, on its caller's stack until done. */
+typedef struct job {
+    const char *pw;
+    size_t len;
+    const char *stored; /* verify: the hash to check; NULL: hash into out */
+    char *out;
+    int64_t deadline_ms;
+    bool late_ok; /* admitted past its deadline because a thread was idle */
+    dlc_pw_rc rc;
+    dlc_loop_fiber *fiber; /* woken when done; NULL: done is posted */
+    sem_t done;
+    struct job *next;
+} job;
+
 struct dlc_hasher {
     unsigned long long ops;
     size_t mem;
-    /* Counting semaphore over free slots. The condvar runs on
-     * CLOCK_MONOTONIC so deadlines survive wall-clock jumps. */
+    /* The FIFO of jobs and the threads that run them. */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int free_slots;
+    job *head, *tail;
+    int queued, running, nthreads; /* running: taken, not yet handed back */
+    bool stop;
+    pthread_t *threads;
+    atomic_llong avg_us; /* moving average of one job's duration */
     char dummy[DLC_PASSWORD_HASH_MAX]; /* immutable after dlc_hasher_new */
 };
 
@@ -80,21 +105,134 @@ static int make_dummy(dlc_hasher *h)
     return rc == DLC_PW_OK ? 0 : -1;
 }
 
-static int sync_init(dlc_hasher *h)
+/* -1 covers both a mismatch and an allocation failure; only the latter
+ * leaves ENOMEM, and it must not count as a failed login. */
+static dlc_pw_rc verify_str(const char *str, const char *pw, size_t len)
 {
-    pthread_condattr_t attr;
-    if (pthread_condattr_init(&attr) != 0)
-        return -1;
-    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&h->cv, &attr);
-    pthread_condattr_destroy(&attr);
-    if (rc != 0)
-        return -1;
-    if (pthread_mutex_init(&h->mu, NULL) != 0) {
-        pthread_cond_destroy(&h->cv);
-        return -1;
+    errno = 0;
+    if (crypto_pwhash_str_verify(str, pw, len) == 0)
+        return DLC_PW_OK;
+    return errno == ENOMEM ? DLC_PW_ERROR : DLC_PW_MISMATCH;
+}
+
+/* ---- the hashing threads and their FIFO ----------------------------------- */
+
+static void run_job(dlc_hasher *h, job *j)
+{
+    if (!j->late_ok && dlc_clock_mono_ms() > j->deadline_ms) {
+        j->rc = DLC_PW_BUSY; /* its wait outlasted its deadline */
+        return;
     }
+    int64_t t0 = dlc_clock_mono_ms();
+    j->rc = j->stored ? verify_str(j->stored, j->pw, j->len) : hash_into(h, j->pw, j->len, j->out);
+    long long took = (long long)(dlc_clock_mono_ms() - t0) * 1000;
+    long long avg = atomic_load(&h->avg_us);
+    atomic_store(&h->avg_us, avg + (took - avg) / 8);
+}
+
+/* After this the job belongs to its caller again: do not touch it. */
+static void complete(job *j)
+{
+    if (j->fiber)
+        dlc_loop_wake(j->fiber);
+    else
+        sem_post(&j->done);
+}
+
+static void *hash_thread(void *arg)
+{
+    dlc_hasher *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->head && !h->stop)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (!h->head)
+            break; /* stopping, and nothing left to do */
+        job *j = h->head;
+        h->head = j->next;
+        if (!h->head)
+            h->tail = NULL;
+        h->queued--;
+        h->running++;
+        pthread_mutex_unlock(&h->mu);
+        run_job(h, j);
+        pthread_mutex_lock(&h->mu);
+        h->running--; /* before the caller learns: its next job finds us free */
+        complete(j);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Queues j, or refuses it at once: the queue is full, or the jobs ahead of
+ * it would take it past its deadline. A job that finds a thread idle is
+ * always taken: the deadline bounds the wait, not the work. */
+static bool admit(dlc_hasher *h, job *j)
+{
+    pthread_mutex_lock(&h->mu);
+    bool ok = !h->stop && h->queued < QUEUE_MAX;
+    j->late_ok = h->nthreads - h->running > h->queued;
+    if (ok && !j->late_ok) {
+        long long waves = h->queued / h->nthreads + 1;
+        ok = dlc_clock_mono_ms() + waves * atomic_load(&h->avg_us) / 1000 <= j->deadline_ms;
+    }
+    if (ok) {
+        j->next = NULL;
+        if (h->tail)
+            h->tail->next = j;
+        else
+            h->head = j;
+        h->tail = j;
+        h->queued++;
+        pthread_cond_signal(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return ok;
+}
+
+/* Runs j on a hashing thread and waits for it: a fiber is suspended (its
+ * loop serves others meanwhile), an ordinary thread blocks. */
+static dlc_pw_rc submit(dlc_hasher *h, job *j)
+{
+    j->fiber = dlc_loop_self();
+    if (!j->fiber && sem_init(&j->done, 0, 0) != 0)
+        return DLC_PW_ERROR;
+    dlc_pw_rc rc = DLC_PW_BUSY;
+    if (admit(h, j)) {
+        if (j->fiber)
+            dlc_loop_park();
+        else
+            while (sem_wait(&j->done) != 0 && errno == EINTR)
+                ;
+        rc = j->rc;
+    }
+    if (!j->fiber)
+        sem_destroy(&j->done);
+    return rc;
+}
+
+static void stop_threads(dlc_hasher *h, int n)
+{
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < n; i++)
+        pthread_join(h->threads[i], NULL);
+}
+
+static int start_threads(dlc_hasher *h, int n)
+{
+    h->threads = calloc((size_t)n, sizeof *h->threads);
+    if (!h->threads)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&h->threads[i], NULL, hash_thread, h) != 0) {
+            stop_threads(h, i);
+            return -1;
+        }
+    }
+    h->nthreads = n;
     return 0;
 }
 
@@ -107,13 +245,16 @@ dlc_hasher *dlc_hasher_new(dlc_hash_strength strength, int max_concurrent)
         return NULL;
     h->ops = strengths[strength].ops;
     h->mem = strengths[strength].mem;
-    h->free_slots = max_concurrent;
-    if (sync_init(h) != 0) {
+    atomic_store(&h->avg_us, strength == DLC_HASH_MIN ? 100 : FIRST_GUESS_US);
+    if (pthread_mutex_init(&h->mu, NULL) != 0 || pthread_cond_init(&h->cv, NULL) != 0) {
         free(h);
         return NULL;
     }
-    if (make_dummy(h) != 0) {
-        dlc_hasher_free(h);
+    if (make_dummy(h) != 0 || start_threads(h, max_concurrent) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(h->threads);
+        free(h);
         return NULL;
     }
     return h;
@@ -123,43 +264,11 @@ void dlc_hasher_free(dlc_hasher *h)
 {
     if (h == NULL)
         return;
+    stop_threads(h, h->nthreads);
+    free(h->threads);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h);
-}
-
-static struct timespec mono_ts(int64_t ms)
-{
-    /* dlc_clock_mono_ms reads CLOCK_MONOTONIC, the condvar's clock. */
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    return ts;
-}
-
-/* Takes a slot, waiting until deadline_ms at most. A free slot is taken even
- * past the deadline: the deadline bounds the wait, not the work. */
-static dlc_pw_rc slot_acquire(dlc_hasher *h, int64_t deadline_ms)
-{
-    struct timespec until = mono_ts(deadline_ms < 0 ? 0 : deadline_ms);
-    dlc_pw_rc rc = DLC_PW_OK;
-    pthread_mutex_lock(&h->mu);
-    while (h->free_slots == 0) {
-        if (pthread_cond_timedwait(&h->cv, &h->mu, &until) == ETIMEDOUT && h->free_slots == 0) {
-            rc = DLC_PW_BUSY;
-            break;
-        }
-    }
-    if (rc == DLC_PW_OK)
-        h->free_slots--;
-    pthread_mutex_unlock(&h->mu);
-    return rc;
-}
-
-static void slot_release(dlc_hasher *h)
-{
-    pthread_mutex_lock(&h->mu);
-    h->free_slots++;
-    pthread_mutex_unlock(&h->mu);
-    pthread_cond_signal(&h->cv);
 }
 
 static bool args_valid(const dlc_hasher *h, const char *pw, size_t len)
@@ -180,12 +289,8 @@ dlc_pw_rc dlc_password_hash(dlc_hasher *h, const char *pw, size_t len, int64_t d
 {
     if (!args_valid(h, pw, len) || out == NULL)
         return DLC_PW_ERROR;
-    dlc_pw_rc rc = slot_acquire(h, deadline_ms);
-    if (rc != DLC_PW_OK)
-        return rc;
-    rc = hash_into(h, pw_ptr(pw), len, out);
-    slot_release(h);
-    return rc;
+    job j = {.pw = pw_ptr(pw), .len = len, .out = out, .deadline_ms = deadline_ms};
+    return submit(h, &j);
 }
 
 /* A well-formed argon2id string decodes; the library's rehash check is the
@@ -198,16 +303,6 @@ static int check_stored(const dlc_hasher *h, const char *stored)
     return crypto_pwhash_argon2id_str_needs_rehash(stored, h->ops, h->mem);
 }
 
-/* -1 covers both a mismatch and an allocation failure; only the latter
- * leaves ENOMEM, and it must not count as a failed login. */
-static dlc_pw_rc verify_str(const char *str, const char *pw, size_t len)
-{
-    errno = 0;
-    if (crypto_pwhash_str_verify(str, pw, len) == 0)
-        return DLC_PW_OK;
-    return errno == ENOMEM ? DLC_PW_ERROR : DLC_PW_MISMATCH;
-}
-
 dlc_pw_rc dlc_password_verify(dlc_hasher *h, const char *stored, const char *pw, size_t len,
                               int64_t deadline_ms)
 {
@@ -215,11 +310,11 @@ dlc_pw_rc dlc_password_verify(dlc_hasher *h, const char *stored, const char *pw,
         return DLC_PW_ERROR;
     if (stored != NULL && check_stored(h, stored) < 0)
         return DLC_PW_ERROR;
-    dlc_pw_rc rc = slot_acquire(h, deadline_ms);
-    if (rc != DLC_PW_OK)
-        return rc;
-    rc = verify_str(stored != NULL ? stored : h->dummy, pw_ptr(pw), len);
-    slot_release(h);
+    job j = {.pw = pw_ptr(pw),
+             .len = len,
+             .stored = stored != NULL ? stored : h->dummy,
+             .deadline_ms = deadline_ms};
+    dlc_pw_rc rc = submit(h, &j);
     /* Unknown user: the dummy verify only spends the same time; its answer
      * is meaningless. */
     if (stored == NULL && rc == DLC_PW_OK)
