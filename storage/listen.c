@@ -25,10 +25,8 @@ struct dlc_listen {
     atomic_bool stop;
     atomic_bool listened; /* the first CONNECTED callback has returned */
     dlc_db_settings settings;
-    int64_t poll_ms;
-    dlc_listen_fn cb;
+    dlc_listen_opts o;
     char channel[64];
-    void *arg;
 };
 
 static bool stopping(dlc_listen *w)
@@ -83,12 +81,16 @@ static PGconn *reconnect(dlc_listen *w, int64_t *backoff_ms)
     return NULL;
 }
 
-/* Frees every queued notification; true when there was any. */
-static bool drain(PGconn *conn)
+/* Hands every queued notification's payload over, if asked to, and frees
+ * it; true when there was any. */
+static bool drain(dlc_listen *w, PGconn *conn)
 {
     bool any = false;
-    for (PGnotify *n; (n = PQnotifies(conn)) != NULL; any = true)
+    for (PGnotify *n; (n = PQnotifies(conn)) != NULL; any = true) {
+        if (w->o.on_payload)
+            w->o.on_payload(n->extra ? n->extra : "", w->o.arg);
         PQfreemem(n);
+    }
     return any;
 }
 
@@ -96,10 +98,10 @@ static bool drain(PGconn *conn)
  * have read the state before their change), and restarts the poll period. */
 static void fire(dlc_listen *w, PGconn *conn, dlc_listen_event ev, int64_t *next_poll)
 {
-    w->cb(conn, ev, w->arg);
-    while (PQstatus(conn) == CONNECTION_OK && drain(conn) && !stopping(w))
-        w->cb(conn, DLC_LISTEN_NOTIFIED, w->arg);
-    *next_poll = dlc_clock_mono_ms() + w->poll_ms;
+    w->o.cb(conn, ev, w->o.arg);
+    while (PQstatus(conn) == CONNECTION_OK && drain(w, conn) && !stopping(w))
+        w->o.cb(conn, DLC_LISTEN_NOTIFIED, w->o.arg);
+    *next_poll = dlc_clock_mono_ms() + w->o.poll_ms;
 }
 
 /* Waits one slice for notifications, calling back when due. false when the
@@ -113,11 +115,19 @@ static bool wait_slice(dlc_listen *w, PGconn *conn, int64_t *next_poll)
         return false;
     if (ready > 0 && !PQconsumeInput(conn))
         return false;
-    if (drain(conn))
+    if (drain(w, conn))
         fire(w, conn, DLC_LISTEN_NOTIFIED, next_poll);
     else if (dlc_clock_mono_ms() >= *next_poll)
         fire(w, conn, DLC_LISTEN_TICK, next_poll);
     return PQstatus(conn) == CONNECTION_OK;
+}
+
+/* Closes a listening connection and says so: notifications go unheard now. */
+static void hang_up(dlc_listen *w, PGconn *conn)
+{
+    PQfinish(conn);
+    if (w->o.on_lost)
+        w->o.on_lost(w->o.arg);
 }
 
 static void *watch_main(void *arg)
@@ -135,11 +145,12 @@ static void *watch_main(void *arg)
         } else if (!wait_slice(w, conn, &next_poll)) {
             dlc_log_warn("database listener lost its connection; reconnecting", "channel",
                          w->channel);
-            PQfinish(conn);
+            hang_up(w, conn);
             conn = NULL;
         }
     }
-    PQfinish(conn);
+    if (conn)
+        hang_up(w, conn);
     return NULL;
 }
 
@@ -164,7 +175,14 @@ static void free_watch(dlc_listen *w)
 dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
                              dlc_listen_fn cb, void *arg)
 {
-    if (!valid_channel(channel))
+    dlc_listen_opts o = {.poll_ms = poll_ms, .cb = cb, .arg = arg};
+    return dlc_listen_start_with(p, channel, &o);
+}
+
+dlc_listen *dlc_listen_start_with(const dlc_db_params *p, const char *channel,
+                                  const dlc_listen_opts *o)
+{
+    if (!valid_channel(channel) || !o || !o->cb)
         return NULL;
     dlc_listen *w = calloc(1, sizeof *w);
     if (!w)
@@ -172,9 +190,9 @@ dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_
     snprintf(w->channel, sizeof w->channel, "%s", channel);
     atomic_init(&w->stop, false);
     atomic_init(&w->listened, false);
-    w->poll_ms = poll_ms > 0 ? poll_ms : SLICE_MS;
-    w->cb = cb;
-    w->arg = arg;
+    w->o = *o;
+    if (w->o.poll_ms <= 0)
+        w->o.poll_ms = SLICE_MS;
     if (!dlc_db_settings_copy(&w->settings, p) ||
         pthread_create(&w->thread, NULL, watch_main, w) != 0) {
         free_watch(w);

@@ -21,6 +21,24 @@ typedef enum {
 typedef void (*dlc_listen_fn)(PGconn *conn, dlc_listen_event ev, void *arg);
 typedef struct dlc_listen dlc_listen;
 
+/* Runs on the listener thread once per notification, in arrival order,
+ * before the callback for its batch: payload is the NOTIFY payload ("" when
+ * none), borrowed for the call. */
+typedef void (*dlc_listen_payload_fn)(const char *payload, void *arg);
+/* Runs on the listener thread when it stops listening after a CONNECTED
+ * callback (the connection is lost, or dlc_listen_stop): notifications are
+ * missed from then until the next CONNECTED callback, if any. A loss is
+ * only seen when the socket reports it. */
+typedef void (*dlc_listen_lost_fn)(void *arg);
+
+typedef struct {
+    int64_t poll_ms;                  /* <= 0: 200 ms */
+    dlc_listen_fn cb;                 /* required */
+    dlc_listen_payload_fn on_payload; /* optional */
+    dlc_listen_lost_fn on_lost;       /* optional */
+    void *arg;                        /* given to all three */
+} dlc_listen_opts;
+
 /* Starts a thread that LISTENs on channel (a lower-case identifier) over its
  * own connection (params are copied) and calls cb: once per batch of
  * notifications, after every (re)connect, and every poll_ms without one. A
@@ -28,13 +46,17 @@ typedef struct dlc_listen dlc_listen;
  * NULL when the channel is not an identifier or the thread cannot start. */
 dlc_listen *dlc_listen_start(const dlc_db_params *p, const char *channel, int64_t poll_ms,
                              dlc_listen_fn cb, void *arg);
+/* The same with the optional callbacks of o (copied). NULL also when o or
+ * its cb is NULL. */
+dlc_listen *dlc_listen_start_with(const dlc_db_params *p, const char *channel,
+                                  const dlc_listen_opts *o);
 /* Waits up to ms until the thread listens and its first (CONNECTED)
  * callback has returned, so nothing published before is missed. True when
  * it has. */
 bool dlc_listen_wait(dlc_listen *w, int64_t ms);
 
-/* Stops the thread (within about 200 ms unless cb or a connect attempt is
- * running), joins it and frees w. NULL is a no-op. */
+/* Stops the thread (within about 200 ms unless a callback or a connect
+ * attempt is running), joins it and frees w. NULL is a no-op. */
 void dlc_listen_stop(dlc_listen *w);
 
 #endif
