@@ -23,6 +23,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The channel on which every change that matters to authorization (admin
+ * flag, soft or hard delete, password) is announced, one NOTIFY per row
+ * with the user's id in decimal as payload, on commit; an empty payload
+ * (TRUNCATE) means every user (migrations/0006_users_notify.sql). */
+#define DLC_USERS_CHANNEL "dlc_users"
+
 typedef struct {
     int64_t id;
     char *username;
