@@ -18,6 +18,8 @@
  * faster, only hold more memory and finish each hash later. */
 #define MAX_CONCURRENT_HASHES 4
 #define MAX_KEYS 16
+/* Users whose authorization a core keeps (40 bytes each at most). */
+#define PRINCIPALS_MAX 65536
 
 int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
 {
@@ -34,7 +36,8 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
     a->jwt = (dlc_jwt_opts){cfg->auth.jwt.issuer, cfg->auth.jwt.audience, cfg->auth.jwt.ttl_ms,
                             cfg->auth.jwt.leeway_ms};
     a->cleanup_interval_ms = cfg->auth.jwt.secret_retention.cleanup_interval_ms;
-    if (!a->hasher || !a->keyring) {
+    a->principals = dlc_principals_new(PRINCIPALS_MAX);
+    if (!a->hasher || !a->keyring || !a->principals) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -52,6 +55,7 @@ void dlc_auth_free(dlc_auth *a)
     dlc_auth_watch_stop(a);
     dlc_hasher_free(a->hasher);
     dlc_keyring_free(a->keyring);
+    dlc_principals_free(a->principals);
     memset(a, 0, sizeof *a);
 }
 
@@ -176,6 +180,36 @@ static void on_secrets_changed(PGconn *conn, dlc_listen_event ev, void *arg)
  * the cleanup. */
 #define WATCH_POLL_MS 1000
 
+/* ---- the principal cache's listener --------------------------------------- */
+
+static void on_users_event(PGconn *conn, dlc_listen_event ev, void *arg)
+{
+    (void)conn;
+    dlc_auth *a = arg;
+    if (ev == DLC_LISTEN_CONNECTED)
+        dlc_principals_set_trusted(a->principals, true); /* flushes what was missed */
+}
+
+static void on_user_changed(const char *payload, void *arg)
+{
+    dlc_principals_invalidate_text(((dlc_auth *)arg)->principals, payload);
+}
+
+static void on_users_lost(void *arg)
+{
+    dlc_principals_set_trusted(((dlc_auth *)arg)->principals, false);
+}
+
+static dlc_listen *watch_users(dlc_auth *a, const dlc_db_params *db)
+{
+    dlc_listen_opts o = {.poll_ms = WATCH_POLL_MS,
+                         .cb = on_users_event,
+                         .on_payload = on_user_changed,
+                         .on_lost = on_users_lost,
+                         .arg = a};
+    return dlc_listen_start_with(db, DLC_USERS_CHANNEL, &o);
+}
+
 int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
 {
     a->background = dlc_db_open(db, dlc_secrets_statements, dlc_secrets_statement_count);
@@ -183,11 +217,14 @@ int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
     a->watch = a->background ? dlc_listen_start(db, "dlc_jwt_secrets", WATCH_POLL_MS,
                                                     on_secrets_changed, a)
                              : NULL;
-    return a->watch ? 0 : -1;
+    a->users_watch = a->watch ? watch_users(a, db) : NULL;
+    return a->users_watch ? 0 : -1;
 }
 
 void dlc_auth_watch_stop(dlc_auth *a)
 {
+    dlc_listen_stop(a->users_watch); /* the cache is untrusted from here on */
+    a->users_watch = NULL;
     if (a->watch)
         dlc_listen_stop(a->watch);
     a->watch = NULL;
@@ -207,9 +244,35 @@ static const char *bearer(const dlc_call *call)
     return *h ? h : NULL;
 }
 
+/* Whether user id is a live user and an admin: from the principal cache,
+ * or (fresh, or a miss) from its row, which then fills the cache. */
+static dlc_code load_user(dlc_call *call, const dlc_auth *a, int64_t id, bool fresh,
+                          dlc_principal *out)
+{
+    dlc_principal_info info;
+    if (!fresh && dlc_principals_get(a->principals, id, &info)) {
+        out->is_admin = info.is_admin;
+        return DLC_OK;
+    }
+    uint64_t token = dlc_principals_begin(a->principals, id);
+    dlc_user u = {0};
+    bool found = false;
+    dlc_db_rc db = dlc_users_find_by_id(dlc_core_db(call), id, call->deadline_ms, &u, &found);
+    out->is_admin = found && u.is_admin;
+    dlc_user_clear(&u);
+    if (db != DLC_DB_OK)
+        return dlc_core_db_fail(call, db, "token subject", NULL);
+    if (!found)
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                             "the token's user no longer exists");
+    info = (dlc_principal_info){.is_admin = out->is_admin};
+    dlc_principals_put(a->principals, id, token, &info);
+    return DLC_OK;
+}
+
 /* Verifies the token and resolves who it names (a deleted user resolves to
  * nobody). OK with *out filled, or a failure code with the call's status. */
-static dlc_code resolve(dlc_call *call, const char *token, dlc_principal *out)
+static dlc_code resolve(dlc_call *call, const char *token, bool fresh, dlc_principal *out)
 {
     const dlc_auth *a = &((const dlc_core *)call->app)->auth;
     dlc_claims c;
@@ -225,28 +288,18 @@ static dlc_code resolve(dlc_call *call, const char *token, dlc_principal *out)
     }
     char *end;
     out->user_id = strtoll(c.sub, &end, 10);
-    dlc_user u = {0};
-    bool found = false;
-    dlc_db_rc db = *end || out->user_id <= 0
-                       ? DLC_DB_OK
-                       : dlc_users_find_by_id(dlc_core_db(call), out->user_id, call->deadline_ms,
-                                              &u, &found);
-    out->is_admin = found && u.is_admin;
-    dlc_user_clear(&u);
-    if (db != DLC_DB_OK)
-        return dlc_core_db_fail(call, db, "token subject", NULL);
-    if (!found)
+    if (*end || out->user_id <= 0)
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "the token's user no longer exists");
-    return DLC_OK;
+    return load_user(call, a, out->user_id, fresh, out);
 }
 
-static dlc_code authenticate(dlc_call *call, const char *token)
+static dlc_code authenticate(dlc_call *call, const char *token, bool fresh)
 {
     dlc_principal *p = dlc_arena_alloc(call->arena, sizeof *p);
     if (!p)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
-    dlc_code code = resolve(call, token, p);
+    dlc_code code = resolve(call, token, fresh, p);
     if (code == DLC_OK)
         call->principal = p;
     return code;
@@ -258,7 +311,7 @@ dlc_code dlc_auth_authorize(dlc_call *call, dlc_access level)
     if (!token)
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "this method needs a bearer token");
-    dlc_code code = authenticate(call, token);
+    dlc_code code = authenticate(call, token, level == DLC_ACCESS_ADMIN);
     if (code != DLC_OK)
         return code;
     const dlc_principal *p = call->principal;
@@ -271,6 +324,6 @@ dlc_code dlc_auth_authorize(dlc_call *call, dlc_access level)
 const dlc_principal *dlc_auth_optional(dlc_call *call, bool *failed)
 {
     const char *token = bearer(call);
-    *failed = token && authenticate(call, token) != DLC_OK;
+    *failed = token && authenticate(call, token, false) != DLC_OK;
     return *failed ? NULL : call->principal;
 }

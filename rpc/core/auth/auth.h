@@ -9,6 +9,7 @@
 #include "common/config.h"
 #include "rpc/core/auth/jwt.h"
 #include "rpc/core/auth/password.h"
+#include "rpc/core/auth/principals.h"
 #include "rpc/runtime/dispatch.h"
 #include "storage/db.h"
 #include "storage/listen.h"
@@ -27,6 +28,11 @@ typedef struct {
      * jwt_secrets changes (NOTIFY) and runs the cleanup on its interval. */
     dlc_listen *watch;
     dlc_db *background; /* used by the watcher thread only */
+    /* Who a user token names (admin flag; deleted users are never kept),
+     * so an authenticated call needs no database read of its own. A NOTIFY
+     * on every change of a user's authorization invalidates its entry. */
+    dlc_principals *principals;
+    dlc_listen *users_watch;
     int64_t cleanup_interval_ms;
     int64_t next_cleanup_ms; /* watcher thread only, as is: */
     bool reload_failed;      /* retry on the next tick */
@@ -54,7 +60,11 @@ int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db);
 void dlc_auth_watch_stop(dlc_auth *a);
 
 /* The server's authorize hook (app = the dlc_core). A user token of a
- * deleted user no longer works. */
+ * deleted user no longer works. The user comes from the principal cache,
+ * except for administrator methods, which always read the row: a revoked
+ * admin flag takes effect at once. A deletion or a flag change reaches
+ * every core's cache by NOTIFY as its transaction commits; while a core's
+ * listener is disconnected its cache is not used at all. */
 dlc_code dlc_auth_authorize(dlc_call *call, dlc_access level);
 
 /* The principal of a valid bearer token in the call's metadata, for public

@@ -11,6 +11,18 @@
 
 /* ---- the caller's own profile ------------------------------------------ */
 
+/* Not found: the admin of the master password has no profile (404); a
+ * user's row gone means a deletion that reached this core's principal cache
+ * after the call was authorized (401, as for any deleted user's token). */
+static dlc_code no_profile(dlc_call *call)
+{
+    const dlc_principal *p = call->principal;
+    if (p->user_id > 0)
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                             "the token's user no longer exists");
+    return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "no profile for this token");
+}
+
 /* The caller's stored user. The admin of the master password has none. */
 static dlc_code load_me(dlc_call *call, dlc_user *u)
 {
@@ -21,7 +33,7 @@ static dlc_code load_me(dlc_call *call, dlc_user *u)
                                   : DLC_DB_OK;
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "profile", NULL);
-    return found ? DLC_OK : dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "no profile for this token");
+    return found ? DLC_OK : no_profile(call);
 }
 
 static dlc_code answer_profile(dlc_call *call, dlc_user *u, ProtobufCMessage **out)
@@ -78,7 +90,7 @@ static dlc_code update_me(dlc_call *call, const ProtobufCMessage *in, ProtobufCM
     if (rc != DLC_DB_OK)
         return dlc_core_db_fail(call, rc, "profile update", NULL);
     if (!found)
-        return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "no profile for this token");
+        return no_profile(call);
     return answer_profile(call, &u, out);
 }
 
