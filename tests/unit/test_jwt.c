@@ -381,6 +381,34 @@ static void test_tampered_signature(void **state)
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
 }
 
+/* The same 32 bytes spelt with non-zero unused bits in the last character:
+ * a lenient decoder accepts it, we hold signatures to one spelling. */
+static void test_noncanonical_signature(void **state)
+{
+    char *token = sign_at(*state, NOW);
+    char *last = token + strlen(token) - 1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int v = (int)(strchr(alphabet, *last) - alphabet);
+    assert_int_equal(v & 3, 0);
+    *last = alphabet[v | 1];
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
+}
+
+/* Keys longer than SHA-256's block are hashed first (RFC 2104): what
+ * libjwt signs with a 100-byte secret, our check accepts. */
+static void test_long_secret(void **state)
+{
+    (void)state;
+    dlc_jwt_key big = make_key("big", 0x5a, 100, true);
+    dlc_keyring *k = ring_of(&big, 1);
+    char *token = sign_at(k, NOW);
+    assert_int_equal(verify_at(k, token, NOW), DLC_JWT_OK);
+    flip_in_part(token, 2);
+    assert_int_equal(verify_free(k, token, NOW), DLC_JWT_BAD_SIGNATURE);
+    dlc_keyring_free(k);
+}
+
 static void test_truncated(void **state)
 {
     char *token = sign_at(*state, NOW);
@@ -599,6 +627,8 @@ int main(void)
         T(test_tampered_payload),
         T(test_tampered_signature),
         T(test_truncated),
+        T(test_noncanonical_signature),
+        T(test_long_secret),
         T(test_empty_and_null),
         T(test_four_parts),
         T(test_garbage),

@@ -5,9 +5,10 @@
  * Verification (libjwt 1.10.2 checks almost nothing itself, see
  * TOOLCHAIN.md): the header is base64url-decoded first to read alg and kid;
  * alg must be exactly HS256; an unknown (or expired) kid is refused before
- * any decoding; jwt_decode is always given the key; exp and nbf are checked
- * with the leeway, iat must not be in the future beyond the leeway, iss and
- * aud must match, sub must be present.
+ * any decoding; the signature is checked by libsodium (HMAC-SHA256, constant
+ * time, canonical encoding only) before the claims are read; exp and nbf are
+ * checked with the leeway, iat must not be in the future beyond the leeway,
+ * iss and aud must match, sub must be present. libjwt only signs.
  *
  * Keyring: read-mostly. Readers take the current immutable snapshot with one
  * atomic load (no lock); dlc_keyring_set publishes a new snapshot. Retired
