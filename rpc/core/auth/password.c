@@ -36,8 +36,10 @@ static const struct strength_params strengths[] = {
 
 #define N_STRENGTHS (sizeof strengths / sizeof strengths[0])
 
-/* Jobs the queue holds at most; beyond it a request is refused at once. */
-#define QUEUE_MAX 256
+/* Jobs the queue holds at most; beyond it a request is refused at once.
+ * Well below the core's default rpc.max_in_flight (256): callers waiting
+ * here never take every context. */
+#define QUEUE_MAX 64
 /* The first guess of one hash's duration, before any was measured. */
 #define FIRST_GUESS_US 80000
 

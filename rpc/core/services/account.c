@@ -39,17 +39,11 @@ static dlc_hasher *hasher(const dlc_call *call)
     return ((const dlc_core *)call->app)->auth.hasher;
 }
 
-/* How long a request may wait for a hashing slot: a login flood must not
- * hold every worker (Check and greet would queue behind it). */
-#define SLOT_WAIT_MS 250
-
-static int64_t slot_deadline(const dlc_call *call)
-{
-    int64_t cap = dlc_clock_mono_ms() + SLOT_WAIT_MS;
-    return call->deadline_ms < cap ? call->deadline_ms : cap;
-}
-
-/* Hashing is bounded: when every slot stays busy, the caller may retry. */
+/* Hashing is bounded: when the hashing queue is full, or cannot serve the
+ * call before its deadline, the caller may retry. A call waits in that
+ * queue as a suspended fiber, holding no thread; the queue's bound (far
+ * below rpc.max_in_flight) keeps a login flood from taking every context
+ * that Check and greet need. */
 static dlc_code password_failure(dlc_call *call, dlc_pw_rc rc)
 {
     if (rc == DLC_PW_MISMATCH)
@@ -64,14 +58,14 @@ static dlc_code password_failure(dlc_call *call, dlc_pw_rc rc)
 
 dlc_code dlc_account_hash(dlc_call *call, const char *pw, char out[DLC_PASSWORD_HASH_MAX])
 {
-    dlc_pw_rc rc = dlc_password_hash(hasher(call), pw, strlen(pw), slot_deadline(call), out);
+    dlc_pw_rc rc = dlc_password_hash(hasher(call), pw, strlen(pw), call->deadline_ms, out);
     return rc == DLC_PW_OK ? DLC_OK : password_failure(call, rc);
 }
 
 dlc_code dlc_account_verify(dlc_call *call, const char *stored, const char *pw)
 {
     /* an unknown user (stored NULL) never verifies: password.c sees to it */
-    dlc_pw_rc rc = dlc_password_verify(hasher(call), stored, pw, strlen(pw), slot_deadline(call));
+    dlc_pw_rc rc = dlc_password_verify(hasher(call), stored, pw, strlen(pw), call->deadline_ms);
     return rc == DLC_PW_OK ? DLC_OK : password_failure(call, rc);
 }
 
