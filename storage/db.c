@@ -40,10 +40,29 @@ enum {
 _Static_assert(OWNED_N == sizeof((dlc_db_settings *)0)->owned / sizeof(char *),
                "dlc_db_settings.owned holds every string of dlc_db_params");
 
-/* One connection of the pool. */
+/* One statement in flight on a connection. Entries live in the pool, not
+ * on their caller's stack: a caller that gives up at its deadline leaves
+ * its entry behind, and the reader throws its result away when it comes. */
+typedef struct entry {
+    struct entry *next;
+    PGresult *res; /* the first failure, or else the last result */
+    dlc_db_rc rc;
+    db_err err;
+    bool done;
+    bool abandoned;
+    dlc_loop_waitq wake; /* its caller, until done or its turn to read */
+} entry;
+
+/* One connection of the pool, in pipeline mode: statements are sent as
+ * they come, each followed by a Sync, and their results come back in
+ * order. One caller at a time reads them (the reader) and hands each
+ * caller its own. */
 typedef struct {
-    PGconn *conn; /* NULL while disconnected */
-    bool busy;    /* lent to a round trip */
+    PGconn *conn;      /* NULL while disconnected */
+    bool connecting;   /* a caller is (re)connecting it */
+    bool reading;      /* a caller is reading its results */
+    entry *head, *tail; /* sent, results not yet read */
+    int depth;
 } db_conn;
 
 struct dlc_db {
@@ -52,7 +71,8 @@ struct dlc_db {
     size_t nstmts;
     db_conn *conns;
     size_t nconns;
-    dlc_loop_waitq waiters; /* fibers waiting for a free connection, FIFO */
+    dlc_loop_waitq waiters; /* fibers waiting for room on a connection, FIFO */
+    entry *spare;           /* entries to reuse */
     int64_t backoff_ms;     /* length of the current window; 0 = healthy */
     int64_t retry_at_ms;    /* no connection attempt before this */
     char last_error[256];
@@ -436,71 +456,268 @@ static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_
     return establish(db, c, deadline_ms, e);
 }
 
-/* ---- the pool ------------------------------------------------------------ */
+/* ---- the pool: pipelined connections -------------------------------------- */
 
-/* A free connection, preferring one that is already open; in a fiber, waits
- * its turn (FIFO) until the deadline. NULL when none came in time. */
-static db_conn *acquire(dlc_db *db, int64_t deadline_ms)
+/* Statements in flight on one connection at most: a connection lost (or a
+ * statement past its deadline) fails no more than this many calls. */
+#define MAX_DEPTH 16
+
+static entry *entry_new(dlc_db *db)
 {
-    for (;;) {
-        db_conn *closed = NULL;
-        for (size_t i = 0; i < db->nconns; i++) {
-            db_conn *c = &db->conns[i];
-            if (!c->busy && c->conn) {
-                c->busy = true;
-                return c;
-            }
-            if (!c->busy && !closed)
-                closed = c;
+    entry *en = db->spare;
+    if (en)
+        db->spare = en->next;
+    else if (!(en = malloc(sizeof *en)))
+        return NULL;
+    memset(en, 0, sizeof *en);
+    return en;
+}
+
+static void entry_free(dlc_db *db, entry *en)
+{
+    PQclear(en->res);
+    en->res = NULL;
+    en->next = db->spare;
+    db->spare = en;
+}
+
+/* en's result is complete: its caller is told (or, gone, forgotten). */
+static void entry_done(dlc_db *db, entry *en, dlc_db_rc rc, const db_err *e)
+{
+    en->done = true;
+    en->rc = rc;
+    if (e)
+        en->err = *e;
+    if (en->abandoned)
+        entry_free(db, en);
+    else
+        dlc_loop_waitq_wake_one(&en->wake);
+}
+
+static entry *pop_head(db_conn *c)
+{
+    entry *en = c->head;
+    c->head = en->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->depth--;
+    return en;
+}
+
+/* The connection is gone (or must go): every statement on it fails with
+ * rc. Room appears for the callers waiting. */
+static void fail_conn(dlc_db *db, db_conn *c, dlc_db_rc rc, const db_err *e)
+{
+    while (c->head) {
+        entry *en = pop_head(c);
+        PQclear(en->res);
+        en->res = NULL;
+        entry_done(db, en, rc, e);
+    }
+    drop_conn(c);
+    dlc_loop_waitq_wake_one(&db->waiters);
+}
+
+/* The head statement's Sync arrived: judge what it returned. */
+static void complete_head(dlc_db *db, db_conn *c)
+{
+    entry *en = pop_head(c);
+    PGresult *res = en->res;
+    en->res = NULL;
+    db_err e = {"", ""};
+    dlc_db_rc rc = res ? judge(c->conn, res, &en->res, &e) : judge_error(c->conn, NULL, &e);
+    entry_done(db, en, rc, &e);
+    dlc_loop_waitq_wake_one(&db->waiters);
+}
+
+/* Keeps the first failure, or else the last result (as collect does). */
+static void keep_result(entry *en, PGresult *res)
+{
+    if (en->res && PQresultStatus(en->res) == PGRES_FATAL_ERROR) {
+        PQclear(res);
+        return;
+    }
+    PQclear(en->res);
+    en->res = res;
+}
+
+/* Hands out every result that has arrived, in order, without waiting. A
+ * NULL from PQgetResult ends one statement's results; two in a row mean
+ * nothing more has arrived. */
+static void drain(dlc_db *db, db_conn *c)
+{
+    int nulls = 0;
+    while (c->head && !PQisBusy(c->conn)) {
+        PGresult *res = PQgetResult(c->conn);
+        if (!res) {
+            if (++nulls > 1)
+                return;
+            continue;
         }
-        if (closed) {
-            closed->busy = true;
-            return closed;
+        nulls = 0;
+        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            complete_head(db, c);
+        } else {
+            keep_result(c->head, res);
         }
-        if (!dlc_loop_waitq_wait(&db->waiters, deadline_ms))
-            return NULL;
     }
 }
 
-static void release_conn(dlc_db *db, db_conn *c)
+/* The reader: reads until en is done. A deadline that passes while the
+ * results are still out drops the connection (that cancels the statement
+ * on the server), without backoff: the server was fine; the other
+ * statements on it fail as with a lost connection. A wait can end because
+ * another caller failed the connection (its socket closed): en is done
+ * then, and the connection must not be touched. */
+static void read_until_done(dlc_db *db, db_conn *c, entry *en, int64_t deadline_ms)
 {
-    c->busy = false;
+    db_err e = {"", ""};
+    for (;;) {
+        drain(db, c);
+        if (en->done)
+            return;
+        int w = wait_socket(PQsocket(c->conn), POLLIN, deadline_ms);
+        if (en->done)
+            return;
+        if (w == 0) {
+            err_set(&e, NULL, "connection dropped: another statement on it timed out");
+            fail_conn(db, c, DLC_DB_UNAVAILABLE, &e);
+            err_set(&en->err, NULL, "deadline exceeded");
+            en->rc = DLC_DB_TIMEOUT;
+            return;
+        }
+        if (w < 0 || !PQconsumeInput(c->conn)) {
+            dlc_db_rc rc = judge_error(c->conn, NULL, &e);
+            if (rc == DLC_DB_UNAVAILABLE)
+                note_failure(db, &e);
+            fail_conn(db, c, rc, &e);
+            return;
+        }
+    }
+}
+
+/* Waits for en's results: as the reader when nobody reads, else until the
+ * reader hands them over (or leaves, and this caller's turn comes). A
+ * caller that is not reading gives up at its deadline. */
+static void await_entry(dlc_db *db, db_conn *c, entry *en, int64_t deadline_ms)
+{
+    while (!en->done) {
+        if (!c->reading) {
+            c->reading = true;
+            read_until_done(db, c, en, deadline_ms);
+            c->reading = false;
+            for (entry *next = c->head; next; next = next->next) {
+                if (!next->abandoned) { /* the next reader */
+                    dlc_loop_waitq_wake_one(&next->wake);
+                    break;
+                }
+            }
+        } else if (!dlc_loop_waitq_wait(&en->wake, deadline_ms) && !en->done) {
+            en->abandoned = true;
+            return;
+        }
+    }
+}
+
+/* The connected connection with the most room, or NULL. One that idled is
+ * checked first: the server may have gone away meanwhile. */
+static db_conn *least_busy(dlc_db *db)
+{
+    for (;;) {
+        db_conn *best = NULL;
+        for (size_t i = 0; i < db->nconns; i++) {
+            db_conn *c = &db->conns[i];
+            if (c->conn && !c->connecting && c->depth < MAX_DEPTH &&
+                (!best || c->depth < best->depth))
+                best = c;
+        }
+        if (!best || best->depth > 0 || idle_conn_alive(best->conn))
+            return best;
+        drop_conn(best);
+    }
+}
+
+static db_conn *first_closed(dlc_db *db)
+{
+    for (size_t i = 0; i < db->nconns; i++) {
+        if (!db->conns[i].conn && !db->conns[i].connecting)
+            return &db->conns[i];
+    }
+    return NULL;
+}
+
+/* (Re)connects c into pipeline mode. */
+static dlc_db_rc connect_pipelined(dlc_db *db, db_conn *c, bool honour_backoff,
+                                   int64_t deadline_ms, db_err *e)
+{
+    c->connecting = true;
+    dlc_db_rc rc = ensure_conn(db, c, honour_backoff, deadline_ms, e);
+    if (rc == DLC_DB_OK && PQenterPipelineMode(c->conn) != 1) {
+        rc = judge_error(c->conn, NULL, e);
+        drop_conn(c);
+    }
+    c->connecting = false;
     dlc_loop_waitq_wake_one(&db->waiters);
+    return rc;
+}
+
+/* A connected connection with room, the least busy first (statements
+ * share a connection before another is opened: fewer server wake-ups);
+ * else one it connects; else a wait for room. NULL with *rc and e set when
+ * none came in time. */
+static db_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_db_rc *rc,
+                     db_err *e)
+{
+    for (;;) {
+        db_conn *c = least_busy(db);
+        if (c)
+            return c;
+        if ((c = first_closed(db))) {
+            *rc = connect_pipelined(db, c, honour_backoff, deadline_ms, e);
+            return *rc == DLC_DB_OK ? c : NULL;
+        }
+        if (!dlc_loop_waitq_wait(&db->waiters, deadline_ms)) {
+            *rc = DLC_DB_TIMEOUT;
+            err_set(e, NULL, "no database connection free before the deadline");
+            return NULL;
+        }
+    }
 }
 
 /* ---- round trips --------------------------------------------------------- */
 
+/* The statement and its Sync (the ping in the extended protocol: pipeline
+ * mode allows no other). */
 static int send_request(PGconn *conn, const request *rq)
 {
-    if (!rq->stmt)
-        return PQsendQuery(conn, "SELECT 1");
-    return PQsendQueryPrepared(conn, rq->stmt, rq->nparams, rq->values, NULL, NULL, 0);
+    int ok = rq->stmt ? PQsendQueryPrepared(conn, rq->stmt, rq->nparams, rq->values, NULL, NULL, 0)
+                      : PQsendQueryParams(conn, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
+    return ok && PQpipelineSync(conn);
 }
 
-/* One request on a (re)connected session. A client-side timeout leaves the
- * protocol mid-flight, so the connection is dropped (no backoff: the server
- * was fine); a lost connection is dropped with backoff. */
-static dlc_db_rc round_trip_on(dlc_db *db, db_conn *c, const request *rq, bool honour_backoff,
-                               int64_t deadline_ms, PGresult **out, db_err *e)
+/* Pushes out what libpq buffered, reading meanwhile so that a server
+ * blocked on writing results cannot deadlock us. Ends early when another
+ * caller failed the connection (en is done then). */
+static dlc_db_rc flush_out(db_conn *c, entry *en, int64_t deadline_ms, db_err *e)
 {
-    dlc_db_rc rc = ensure_conn(db, c, honour_backoff, deadline_ms, e);
-    if (rc != DLC_DB_OK)
-        return rc;
-    PGresult *res = NULL;
-    rc = send_request(c->conn, rq) ? collect(c->conn, deadline_ms, &res, e)
-                                   : judge_error(c->conn, NULL, e);
-    if (rc == DLC_DB_OK)
-        rc = judge(c->conn, res, out, e);
-    else if (rc == DLC_DB_TIMEOUT)
-        drop_conn(c);
-    if (rc == DLC_DB_UNAVAILABLE) {
-        drop_conn(c);
-        note_failure(db, e);
+    int pending;
+    while ((pending = PQflush(c->conn)) == 1) {
+        int w = wait_socket(PQsocket(c->conn), POLLIN | POLLOUT, deadline_ms);
+        if (en->done)
+            return en->rc;
+        if (w == 0) {
+            err_set(e, NULL, "deadline exceeded");
+            return DLC_DB_TIMEOUT;
+        }
+        if (w < 0 || !PQconsumeInput(c->conn))
+            return judge_error(c->conn, NULL, e);
     }
-    return rc;
+    return pending == 0 ? DLC_DB_OK : judge_error(c->conn, NULL, e);
 }
 
-/* Borrows a connection of the pool for one round trip. */
+/* One statement through the pool: queued behind the others on the least
+ * busy connection, its results handed back in order. */
 static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, int64_t deadline_ms,
                             PGresult **out, db_err *e)
 {
@@ -508,13 +725,40 @@ static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, 
         err_set(e, NULL, "deadline exceeded");
         return DLC_DB_TIMEOUT;
     }
-    db_conn *c = acquire(db, deadline_ms);
-    if (!c) {
-        err_set(e, NULL, "no database connection free before the deadline");
-        return DLC_DB_TIMEOUT;
+    dlc_db_rc rc = DLC_DB_OK;
+    db_conn *c = pick(db, honour_backoff, deadline_ms, &rc, e);
+    if (!c)
+        return rc;
+    entry *en = entry_new(db);
+    if (!en) {
+        err_set(e, NULL, "out of memory");
+        return DLC_DB_ERROR;
     }
-    dlc_db_rc rc = round_trip_on(db, c, rq, honour_backoff, deadline_ms, out, e);
-    release_conn(db, c);
+    if (c->tail)
+        c->tail->next = en;
+    else
+        c->head = en;
+    c->tail = en;
+    c->depth++;
+    rc = send_request(c->conn, rq) ? flush_out(c, en, deadline_ms, e)
+                                   : judge_error(c->conn, NULL, e);
+    if (rc != DLC_DB_OK && !en->done) {
+        if (rc == DLC_DB_UNAVAILABLE)
+            note_failure(db, e);
+        fail_conn(db, c, rc, e);
+    }
+    await_entry(db, c, en, deadline_ms);
+    if (!en->done) {
+        err_set(e, NULL, "deadline exceeded");
+        return DLC_DB_TIMEOUT; /* abandoned: the reader frees it */
+    }
+    rc = en->rc;
+    *e = en->err;
+    if (out) {
+        *out = en->res;
+        en->res = NULL;
+    }
+    entry_free(db, en);
     return rc;
 }
 
@@ -657,7 +901,12 @@ void dlc_db_close(dlc_db *db)
     if (!db)
         return;
     for (size_t i = 0; db->conns && i < db->nconns; i++)
-        drop_conn(&db->conns[i]);
+        fail_conn(db, &db->conns[i], DLC_DB_UNAVAILABLE, NULL);
+    while (db->spare) {
+        entry *en = db->spare;
+        db->spare = en->next;
+        free(en);
+    }
     free(db->conns);
     dlc_db_settings_release(&db->settings);
     free(db);
