@@ -1,4 +1,5 @@
 #include "storage/db.h"
+#include "storage/db_internal.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -825,13 +826,18 @@ bool dlc_db_connected(const dlc_db *db)
     return false;
 }
 
-PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen)
+dlc_conn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen)
 {
     db_err e = {"", ""};
     PGconn *conn = NULL;
     if (open_conn(params, dlc_clock_mono_ms() + BLOCKING_CONNECT_MS, &conn, &e) != DLC_DB_OK)
         err_export(&e, NULL, errbuf, errlen);
     return conn;
+}
+
+void dlc_db_disconnect(dlc_conn *conn)
+{
+    PQfinish(conn);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */

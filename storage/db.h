@@ -27,14 +27,22 @@
  * Session settings applied on connect: statement_timeout (from params),
  * client_connection_check_interval = 1s (a backend notices a vanished client),
  * application_name = params.application_name.
+ *
+ * This header is what code outside storage/ sees: no SQL, no libpq. The
+ * statement runner and the result helpers of the table modules are in
+ * storage/db_internal.h.
  */
 #ifndef DLC_DB_H
 #define DLC_DB_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A raw blocking connection (start-up work, listener threads), opaque
+ * outside storage/. The tag is libpq's own (PGconn is struct pg_conn), so
+ * storage passes it to libpq as it is and nobody else needs libpq-fe.h. */
+typedef struct pg_conn dlc_conn;
 
 /* A named prepared statement. Storage modules own static tables of these. */
 typedef struct {
@@ -91,35 +99,6 @@ dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, 
 dlc_db *dlc_db_open(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n);
 void dlc_db_close(dlc_db *db);
 
-/* Runs a registered statement. deadline_ms is on dlc_clock_mono_ms's clock.
- * On DLC_DB_OK, *out receives the result (caller frees with PQclear);
- * on other codes *out is NULL. out may be NULL: the result is discarded. On DLC_DB_ERROR, sqlstate
- * (if non-NULL, 6 bytes) gets the SQLSTATE. errbuf (if non-NULL) gets a short message suitable for
- * logs (never parameter values). */
-dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
-                      int64_t deadline_ms, PGresult **out, char sqlstate[6], char *errbuf,
-                      size_t errlen);
-
-/* A timestamptz column as milliseconds since the epoch, in a SELECT list. */
-#define DLC_DB_EPOCH_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
-
-/* A bigint cell (0 when NULL) and a boolean cell of a result. */
-int64_t dlc_db_get_i64(const PGresult *res, int row, int col);
-bool dlc_db_get_bool(const PGresult *res, int row, int col);
-
-/* An integer as a statement parameter (text): dlc_db_int(42).text. */
-typedef struct {
-    char text[24];
-} dlc_db_int_text;
-dlc_db_int_text dlc_db_int(int64_t v);
-
-/* dlc_db_exec that logs a failure (statement name, code, SQLSTATE, the
- * server's message; never parameter values) unless its SQLSTATE is the
- * one the caller expects (quiet_state, or NULL). sqlstate may be NULL. */
-dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char *const *values,
-                     int64_t deadline_ms, PGresult **out, char sqlstate[6],
-                     const char *quiet_state);
-
 /* Health probe: runs a trivial round trip ("SELECT 1") within the deadline,
  * reconnecting if needed (ignoring backoff). OK when the database answers. */
 dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen);
@@ -129,15 +108,13 @@ bool dlc_db_connected(const dlc_db *db);
 
 /* A blocking connection for tools and the migration runner (not for the
  * request path): connects with params, applies the session settings.
- * Returns NULL and fills errbuf on failure. Caller PQfinish()es. */
-PGconn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen);
+ * Returns NULL and fills errbuf on failure. The caller closes it with
+ * dlc_db_disconnect. */
+dlc_conn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, size_t errlen);
+/* Closes a connection of dlc_db_connect_blocking (NULL is a no-op). */
+void dlc_db_disconnect(dlc_conn *conn);
 
 /* Human name of a code ("ok", "timeout", "unavailable", "error"). */
 const char *dlc_db_rc_name(dlc_db_rc rc);
-
-/* One line describing the error of res (or, when res is NULL, of conn) for
- * logs: the primary message without DETAIL, and no text for data exceptions
- * (SQLSTATE class 22), which quote the offending input. */
-void dlc_db_error_text(PGconn *conn, const PGresult *res, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "storage/db_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

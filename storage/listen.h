@@ -8,8 +8,6 @@
 
 #include "storage/db.h"
 
-#include <libpq-fe.h>
-
 typedef enum {
     DLC_LISTEN_CONNECTED, /* (re)connected: notifications may have been missed */
     DLC_LISTEN_NOTIFIED,  /* one or more notifications arrived */
@@ -18,7 +16,7 @@ typedef enum {
 
 /* Runs on the listener thread with its own connection, which it may use
  * for queries. */
-typedef void (*dlc_listen_fn)(PGconn *conn, dlc_listen_event ev, void *arg);
+typedef void (*dlc_listen_fn)(dlc_conn *conn, dlc_listen_event ev, void *arg);
 typedef struct dlc_listen dlc_listen;
 
 /* Runs on the listener thread once per notification, in arrival order,

@@ -1,7 +1,7 @@
 #include "storage/migrate.h"
 
 #include "common/log.h"
-#include "storage/db.h"
+#include "storage/db_internal.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -251,7 +251,7 @@ static int run_locked(PGconn *conn, const dlc_migration *migs, size_t n, dlc_mig
     return rc == 0 ? unlocked : rc;
 }
 
-int dlc_migrate_run(PGconn *conn, const dlc_migration *migs, size_t n, dlc_migrate_report *report,
+int dlc_migrate_run(dlc_conn *conn, const dlc_migration *migs, size_t n, dlc_migrate_report *report,
                     char *errbuf, size_t errlen)
 {
     *report = (dlc_migrate_report){0, 0};

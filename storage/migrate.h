@@ -15,7 +15,8 @@
 #ifndef DLC_MIGRATE_H
 #define DLC_MIGRATE_H
 
-#include <libpq-fe.h>
+#include "storage/db.h"
+
 #include <stddef.h>
 
 #define DLC_MIGRATE_LOCK_KEY 0x646c63 /* "dlc" */
@@ -36,7 +37,7 @@ typedef struct {
 
 /* Runs on an open connection (not inside a transaction). Logs each applied
  * migration. Returns 0, or -1 with errbuf filled. */
-int dlc_migrate_run(PGconn *conn, const dlc_migration *migs, size_t n,
-                    dlc_migrate_report *report, char *errbuf, size_t errlen);
+int dlc_migrate_run(dlc_conn *conn, const dlc_migration *migs, size_t n, dlc_migrate_report *report,
+                    char *errbuf, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 #include "storage/ratelimit.h"
 
 #include "common/log.h"
+#include "storage/db_internal.h"
 
 #include <stdlib.h>
 
@@ -48,7 +49,7 @@ dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64
     return DLC_DB_OK;
 }
 
-long dlc_ratelimit_db_sweep(PGconn *conn)
+long dlc_ratelimit_db_sweep(dlc_conn *conn)
 {
     PGresult *res = PQexec(conn, "DELETE FROM ratelimit_buckets WHERE tat_ms <= "
                                  "(extract(epoch FROM clock_timestamp()) * 1000)::bigint");

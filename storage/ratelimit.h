@@ -11,7 +11,6 @@
 
 #include "storage/db.h"
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +32,6 @@ dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64
 
 /* Deletes buckets that are full again (housekeeping, blocking connection).
  * Returns the number deleted, or -1 (logged). */
-long dlc_ratelimit_db_sweep(PGconn *conn);
+long dlc_ratelimit_db_sweep(dlc_conn *conn);
 
 #endif

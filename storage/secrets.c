@@ -6,6 +6,7 @@
 #include "storage/secrets.h"
 
 #include "common/log.h"
+#include "storage/db_internal.h"
 
 #include <sodium.h>
 
@@ -100,7 +101,7 @@ static int load_row(PGresult *r, int i, dlc_secret_row *row)
     return hex_decode(PQgetvalue(r, i, 1), row->secret, sizeof row->secret, &row->secret_len);
 }
 
-int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
+int dlc_secrets_load(dlc_conn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
                      size_t errlen)
 {
     *n = 0;
@@ -118,7 +119,7 @@ int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, 
     return rc;
 }
 
-int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *secret,
+int dlc_secrets_bootstrap(dlc_conn *conn, const char *kid, const unsigned char *secret,
                           size_t secret_len, dlc_secret_row *out, size_t max, size_t *n, char *err,
                           size_t errlen)
 {

@@ -19,7 +19,6 @@
 
 #include "storage/db.h"
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,13 +38,13 @@ typedef struct {
  * safe when several cores race (the unique index on the primary decides) —
  * then loads every unexpired secret into out (up to max; *n gets the count).
  * 0, or -1 with err filled (never containing secret bytes). */
-int dlc_secrets_bootstrap(PGconn *conn, const char *kid, const unsigned char *secret,
-                          size_t secret_len, dlc_secret_row *out, size_t max, size_t *n,
-                          char *err, size_t errlen);
+int dlc_secrets_bootstrap(dlc_conn *conn, const char *kid, const unsigned char *secret,
+                          size_t secret_len, dlc_secret_row *out, size_t max, size_t *n, char *err,
+                          size_t errlen);
 
 /* Loads every unexpired secret, oldest first, into rows (up to max; *n gets
  * the count). 0, or -1 with err filled (never containing secret bytes). */
-int dlc_secrets_load(PGconn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
+int dlc_secrets_load(dlc_conn *conn, dlc_secret_row *rows, size_t max, size_t *n, char *err,
                      size_t errlen);
 
 /* ---- administration (request path) -------------------------------------- */

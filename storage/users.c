@@ -5,6 +5,8 @@
  */
 #include "storage/users.h"
 
+#include "storage/db_internal.h"
+
 #include <stdlib.h>
 #include <string.h>
 

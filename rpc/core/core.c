@@ -10,24 +10,17 @@
 #include "rpc/core/services/users.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
+#include "storage/system.h"
 #include "storage/users.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE_FLUSH "cache_flush_notify"
-#define CACHE_CHANNEL "dlc_cache_flush"
 /* Full buckets are dropped this often (they are equivalent to absent ones). */
 #define LIMIT_SWEEP_MS 10000
 /* Start-up waits this long for the housekeeping thread to listen. */
 #define HOUSEKEEPING_WAIT_MS 5000
-
-static const dlc_db_stmt SYSTEM_STATEMENTS[] = {
-    {DLC_SYSTEM_STMT_HEALTH, "SELECT count(*) FROM schema_migrations", 0},
-    {STMT_CACHE_FLUSH, "SELECT pg_notify('" CACHE_CHANNEL "', '')", 0},
-};
-static const size_t SYSTEM_STATEMENT_COUNT = sizeof SYSTEM_STATEMENTS / sizeof SYSTEM_STATEMENTS[0];
 
 /* One registry for every connection: each storage module's statements. */
 static int collect_statements(dlc_core *core)
@@ -35,7 +28,7 @@ static int collect_statements(dlc_core *core)
     static const struct {
         const dlc_db_stmt *stmts;
         const size_t *count;
-    } modules[] = {{SYSTEM_STATEMENTS, &SYSTEM_STATEMENT_COUNT},
+    } modules[] = {{dlc_system_db_statements, &dlc_system_db_statement_count},
                    {dlc_users_statements, &dlc_users_statement_count},
                    {dlc_secrets_statements, &dlc_secrets_statement_count},
                    {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count}};
@@ -250,8 +243,7 @@ long dlc_core_cache_flush(dlc_call *call)
     /* Here first: our own NOTIFY also reaches this core's housekeeping
      * thread, which would otherwise empty the cache before we count. */
     long n = (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
-    dlc_db_rc rc = dlc_db_run(dlc_core_db(call), STMT_CACHE_FLUSH, 0, NULL, call->deadline_ms,
-                              NULL, NULL, NULL);
+    dlc_db_rc rc = dlc_system_db_announce_flush(dlc_core_db(call), call->deadline_ms);
     if (rc != DLC_DB_OK) {
         dlc_core_db_fail(call, rc, "cache flush", NULL);
         return -1;
@@ -262,7 +254,7 @@ long dlc_core_cache_flush(dlc_call *call)
 /* The housekeeping thread: a flush from any core (including this one: a
  * second flush is harmless), a reconnect (flushes may have been missed),
  * or a tick. */
-static void housekeeping(PGconn *conn, dlc_listen_event ev, void *arg)
+static void housekeeping(dlc_conn *conn, dlc_listen_event ev, void *arg)
 {
     dlc_core *core = arg;
     int64_t now = dlc_clock_mono_ms();
@@ -281,7 +273,8 @@ static void housekeeping(PGconn *conn, dlc_listen_event ev, void *arg)
 
 int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db)
 {
-    core->housekeeping = dlc_listen_start(db, CACHE_CHANNEL, 1000, housekeeping, core);
+    core->housekeeping =
+        dlc_listen_start(db, DLC_SYSTEM_DB_CACHE_CHANNEL, 1000, housekeeping, core);
     if (!core->housekeeping)
         return -1;
     /* Serving starts once flushes are heard, so the first (CONNECTED) flush

@@ -36,13 +36,13 @@ static const char USAGE[] =
     "flags override both. With no database configured, libpq's PG* variables apply.\n";
 
 /* A blocking connection for start-up work, retried for up to wait_ms. */
-static PGconn *connect_database(const dlc_config *cfg, int64_t wait_ms)
+static dlc_conn *connect_database(const dlc_config *cfg, int64_t wait_ms)
 {
     dlc_db_params p = dlc_core_db_params(cfg);
     p.application_name = "dlc-rpcd start-up";
     char err[512];
     int64_t until = dlc_clock_mono_ms() + wait_ms;
-    PGconn *conn;
+    dlc_conn *conn;
     while (!(conn = dlc_db_connect_blocking(&p, err, sizeof err))) {
         dlc_log_warn("database not reachable", "error", err);
         if (dlc_clock_mono_ms() >= until)
@@ -52,7 +52,7 @@ static PGconn *connect_database(const dlc_config *cfg, int64_t wait_ms)
     return conn;
 }
 
-static int migrate(PGconn *conn)
+static int migrate(dlc_conn *conn)
 {
     char err[512];
     dlc_migrate_report rep = {0};
@@ -71,16 +71,16 @@ static int migrate(PGconn *conn)
 /* `dlc-rpcd migrate`: one attempt, no waiting. */
 static int migrate_only(const dlc_config *cfg)
 {
-    PGconn *conn = connect_database(cfg, 0);
+    dlc_conn *conn = connect_database(cfg, 0);
     int rc = conn && migrate(conn) == 0 ? 0 : 1;
-    PQfinish(conn);
+    dlc_db_disconnect(conn);
     return rc;
 }
 
 /* Before serving: the schema (database.auto_migrate) and the signing keys. */
 static int prepare_database(dlc_core *core)
 {
-    PGconn *conn = connect_database(&core->cfg, STARTUP_DB_WAIT_MS);
+    dlc_conn *conn = connect_database(&core->cfg, STARTUP_DB_WAIT_MS);
     char err[512] = "database not reachable";
     bool migrated = conn && (!core->cfg.database.auto_migrate || migrate(conn) == 0);
     if (conn && !migrated)
@@ -90,7 +90,7 @@ static int prepare_database(dlc_core *core)
                  : -1;
     if (rc != 0)
         dlc_log_error("cannot prepare the database", "error", err);
-    PQfinish(conn);
+    dlc_db_disconnect(conn);
     return rc;
 }
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
-#include "storage/db.h"
+#include "storage/db_internal.h" /* dlc_db_exec: this tests dlc_db itself */
 #include "storage/migrate.h"
 #include "support/testdb.h"
 

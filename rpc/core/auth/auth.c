@@ -116,8 +116,7 @@ static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 /* Every core signs with the database's primary: the configured secret, or
  * one generated here, is offered as the primary and kept only when there is
  * none yet (a rotation made since then wins). */
-int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, PGconn *conn, char *err,
-                       size_t errlen)
+int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, dlc_conn *conn, char *err, size_t errlen)
 {
     const char *configured = cfg->auth.jwt.secret;
     unsigned char secret[DLC_JWT_MAX_SECRET];
@@ -158,7 +157,7 @@ static void cleanup(dlc_auth *a)
  * missed (a reconnect): reload. A tick reloads only after a failed reload,
  * and runs the cleanup when due; keys that expire meanwhile are refused at
  * verification without a reload. */
-static void on_secrets_changed(PGconn *conn, dlc_listen_event ev, void *arg)
+static void on_secrets_changed(dlc_conn *conn, dlc_listen_event ev, void *arg)
 {
     dlc_auth *a = arg;
     if (dlc_clock_mono_ms() >= a->next_cleanup_ms) {
@@ -182,7 +181,7 @@ static void on_secrets_changed(PGconn *conn, dlc_listen_event ev, void *arg)
 
 /* ---- the principal cache's listener --------------------------------------- */
 
-static void on_users_event(PGconn *conn, dlc_listen_event ev, void *arg)
+static void on_users_event(dlc_conn *conn, dlc_listen_event ev, void *arg)
 {
     (void)conn;
     dlc_auth *a = arg;

@@ -151,7 +151,7 @@ bool dlc_ratelimit_check_client(dlc_call *call, dlc_rl_policy p, const char *sub
     return dlc_ratelimit_check(call, p, client);
 }
 
-void dlc_ratelimit_sweep(dlc_ratelimit *rl, PGconn *conn)
+void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn)
 {
     if (!rl)
         return;

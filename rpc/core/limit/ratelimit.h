@@ -31,8 +31,8 @@
 
 #include "common/config.h"
 #include "rpc/runtime/call.h"
+#include "storage/db.h"
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -61,6 +61,6 @@ bool dlc_ratelimit_check_client(dlc_call *call, dlc_rl_policy p, const char *sub
 
 /* Housekeeping: drops buckets that are full again (memory store), or
  * deletes them from the table through conn (postgres store). */
-void dlc_ratelimit_sweep(dlc_ratelimit *rl, PGconn *conn);
+void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn);
 
 #endif

@@ -4,6 +4,7 @@
 #include "dlc/v1/system.pb-c.h"
 #include "dlc_version.h"
 #include "rpc/core/core.h"
+#include "storage/system.h"
 
 #include <string.h>
 
@@ -30,10 +31,8 @@ static bool known_service(const dlc_call *call, const char *name)
 static dlc_code probe_database(dlc_call *call, Dlc__V1__HealthCheckResponse *resp)
 {
     char errbuf[256] = "";
-    PGresult *res = NULL;
-    dlc_db_rc rc = dlc_db_exec(dlc_core_db(call), DLC_SYSTEM_STMT_HEALTH, 0, NULL,
-                               call->deadline_ms, &res, NULL, errbuf, sizeof errbuf);
-    PQclear(res);
+    dlc_db_rc rc =
+        dlc_system_db_health(dlc_core_db(call), call->deadline_ms, errbuf, sizeof errbuf);
     if (rc == DLC_DB_TIMEOUT && dlc_call_remaining_ms(call) <= 0)
         return dlc_core_db_fail(call, rc, "health probe", errbuf);
     resp->status = rc == DLC_DB_OK ? SERVING : NOT_SERVING;

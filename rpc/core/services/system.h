@@ -4,9 +4,6 @@
 
 #include "rpc/runtime/dispatch.h"
 
-/* The statement Check runs: the database answers and is migrated. */
-#define DLC_SYSTEM_STMT_HEALTH "system_health"
-
 int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen);
 
 #endif
