@@ -2,12 +2,13 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "rpc/runtime/contract.h"
+#include "rpc/core/services/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
-#include "rpc/core/services/admin.h"
 #include "rpc/core/services/users.h"
+#include "rpc/core/svc.h"
+#include "rpc/runtime/contract.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
 #include "storage/system.h"
@@ -45,10 +46,6 @@ static int collect_statements(dlc_core *core)
     }
     return 0;
 }
-
-typedef struct {
-    dlc_db *db;
-} core_worker;
 
 dlc_db_params dlc_core_db_params(const dlc_config *cfg)
 {
@@ -135,31 +132,42 @@ void dlc_core_free(dlc_core *core)
     dlc_config_free(&core->cfg);
 }
 
-/* Each event loop gets its share of database.pool_size (at least one). */
+/* Each event loop's service context: the core's shared state, and a pool
+ * of its own with its share of database.pool_size (at least one). Owned by
+ * the server until worker_fini. */
 static void *worker_init(void *app, int index)
 {
     (void)index;
     dlc_core *core = app;
-    core_worker *w = calloc(1, sizeof *w);
-    if (!w)
+    dlc_svc *svc = malloc(sizeof *svc);
+    if (!svc)
         return NULL;
     dlc_db_params p = dlc_core_db_params(&core->cfg);
     int share = core->cfg.database.pool_size / core->n_loops;
-    w->db = dlc_db_open_pool(&p, core->statements, core->n_statements,
-                             (size_t)(share > 0 ? share : 1));
-    if (!w->db) {
-        free(w);
+    *svc = (dlc_svc){
+        .db = dlc_db_open_pool(&p, core->statements, core->n_statements,
+                               (size_t)(share > 0 ? share : 1)),
+        .live = core->live,
+        .auth = &core->auth,
+        .cache = core->cache,
+        .limits = core->ratelimit,
+        .dispatch = core->dispatch,
+        .shutting_down = &core->shutting_down,
+        .start_wall_ms = core->start_wall_ms,
+    };
+    if (!svc->db) {
+        free(svc);
         return NULL;
     }
-    return w;
+    return svc;
 }
 
 static void worker_fini(void *app, void *state)
 {
     (void)app;
-    core_worker *w = state;
-    dlc_db_close(w->db);
-    free(w);
+    dlc_svc *svc = state;
+    dlc_db_close(svc->db);
+    free(svc);
 }
 
 int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
@@ -182,74 +190,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
     return dlc_server_start(&opts, out, err, errlen);
 }
 
-dlc_db *dlc_core_db(const dlc_call *call)
-{
-    return ((core_worker *)call->worker)->db;
-}
-
-const dlc_config *dlc_core_config(const dlc_call *call)
-{
-    return dlc_reload_config(((dlc_core *)call->app)->live, NULL);
-}
-
-dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg)
-{
-    dlc_log_warn("database call failed", "request_id", call->request_id, "what", what, "rc",
-                 dlc_db_rc_name(rc), "error", errmsg ? errmsg : "");
-    switch (rc) {
-    case DLC_DB_TIMEOUT:
-        return dlc_call_fail(call, DLC_DEADLINE_EXCEEDED, NULL, "deadline exceeded");
-    case DLC_DB_UNAVAILABLE:
-        return dlc_call_fail(call, DLC_UNAVAILABLE, NULL, "the database is unavailable");
-    default:
-        return dlc_call_fail(call, DLC_INTERNAL, NULL, "internal error");
-    }
-}
-
-/* ---- response cache and housekeeping -------------------------------------- */
-
-ProtobufCMessage *dlc_core_cache_get(dlc_call *call, const char *key,
-                                     const ProtobufCMessageDescriptor *desc)
-{
-    dlc_cache *cache = ((dlc_core *)call->app)->cache;
-    if (!cache)
-        return NULL;
-    void *bytes = NULL;
-    size_t len = 0;
-    ProtobufCMessage *msg = NULL;
-    if (dlc_cache_get(cache, key, dlc_clock_mono_ms(), &bytes, &len))
-        msg = protobuf_c_message_unpack(desc, &call->arena->pb, len, bytes);
-    free(bytes);
-    dlc_call_add_md(call, "x-cache", msg ? "HIT" : "MISS");
-    return msg;
-}
-
-void dlc_core_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s)
-{
-    dlc_cache *cache = ((dlc_core *)call->app)->cache;
-    size_t len = cache ? protobuf_c_message_get_packed_size(msg) : 0;
-    uint8_t *bytes = cache ? dlc_arena_alloc(call->arena, len ? len : 1) : NULL;
-    if (!bytes)
-        return; /* no cache, or no memory: the answer is simply not kept */
-    protobuf_c_message_pack(msg, bytes);
-    dlc_cache_put(cache, key, bytes, len, (int64_t)ttl_s * 1000, dlc_clock_mono_ms());
-}
-
-long dlc_core_cache_flush(dlc_call *call)
-{
-    dlc_cache *cache = ((dlc_core *)call->app)->cache;
-    if (!cache)
-        return -2;
-    /* Here first: our own NOTIFY also reaches this core's housekeeping
-     * thread, which would otherwise empty the cache before we count. */
-    long n = (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
-    dlc_db_rc rc = dlc_system_db_announce_flush(dlc_core_db(call), call->deadline_ms);
-    if (rc != DLC_DB_OK) {
-        dlc_core_db_fail(call, rc, "cache flush", NULL);
-        return -1;
-    }
-    return n;
-}
+/* ---- housekeeping ---------------------------------------------------------- */
 
 /* The housekeeping thread: a flush from any core (including this one: a
  * second flush is harmless), a reconnect (flushes may have been missed),

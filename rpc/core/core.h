@@ -1,7 +1,9 @@
 /*
  * dlc_core: the state of one dlc-rpcd — its configuration, its method
  * table, its start time — and the glue that turns it into a dlc_server
- * (one DB connection per worker).
+ * (each event loop gets a service context, rpc/core/svc.h, with a
+ * database pool of its own). The daemon's composition root: only main.c
+ * uses it; handlers see the service context, never this.
  */
 #ifndef DLC_CORE_H
 #define DLC_CORE_H
@@ -49,31 +51,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen);
  * once it listens (at most 5 s). 0 or -1. */
 int dlc_core_housekeeping_start(dlc_core *core, const dlc_db_params *db);
 
-/* The response cache. A hit is unpacked into the call's arena and marks the
- * response x-cache: HIT; a miss marks it MISS and returns NULL. Without a
- * cache (cache.enabled false): NULL, no mark. */
-ProtobufCMessage *dlc_core_cache_get(dlc_call *call, const char *key,
-                                     const ProtobufCMessageDescriptor *desc);
-/* Keeps msg under key for ttl_s seconds (nothing without a cache). */
-void dlc_core_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s);
-/* Empties this core's cache and tells every other core (NOTIFY). Returns
- * the live entries dropped here; -1 when the database could not be told
- * (the call has failed; this core's cache is empty all the same), -2
- * without a cache. */
-long dlc_core_cache_flush(dlc_call *call);
-
 /* The database settings of cfg as dlc_db_params (strings borrowed). */
 dlc_db_params dlc_core_db_params(const dlc_config *cfg);
-
-/* The database pool of the calling request's event loop. */
-dlc_db *dlc_core_db(const dlc_call *call);
-/* The running configuration (a hot-reload snapshot; never waits). */
-const dlc_config *dlc_core_config(const dlc_call *call);
-
-/* Maps a failed storage call onto the call's status (TIMEOUT →
- * DEADLINE_EXCEEDED, UNAVAILABLE → UNAVAILABLE, ERROR → INTERNAL, logged
- * with the request id) and returns the code. */
-dlc_code dlc_core_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg);
-
 
 #endif

@@ -2,7 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "rpc/core/core.h"
+#include "rpc/core/svc.h"
 #include "storage/secrets.h"
 #include "storage/users.h"
 
@@ -256,11 +256,11 @@ static dlc_code load_user(dlc_call *call, const dlc_auth *a, int64_t id, bool fr
     uint64_t token = dlc_principals_begin(a->principals, id);
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc db = dlc_users_find_by_id(dlc_core_db(call), id, call->deadline_ms, &u, &found);
+    dlc_db_rc db = dlc_users_find_by_id(dlc_svc_db(call), id, call->deadline_ms, &u, &found);
     out->is_admin = found && u.is_admin;
     dlc_user_clear(&u);
     if (db != DLC_DB_OK)
-        return dlc_core_db_fail(call, db, "token subject", NULL);
+        return dlc_svc_db_fail(call, db, "token subject", NULL);
     if (!found)
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "the token's user no longer exists");
@@ -273,7 +273,7 @@ static dlc_code load_user(dlc_call *call, const dlc_auth *a, int64_t id, bool fr
  * nobody). OK with *out filled, or a failure code with the call's status. */
 static dlc_code resolve(dlc_call *call, const char *token, bool fresh, dlc_principal *out)
 {
-    const dlc_auth *a = &((const dlc_core *)call->app)->auth;
+    const dlc_auth *a = dlc_svc_of(call)->auth;
     dlc_claims c;
     dlc_jwt_rc rc = dlc_jwt_verify(a->keyring, &a->jwt, token, dlc_clock_wall_ms(), &c);
     if (rc != DLC_JWT_OK)

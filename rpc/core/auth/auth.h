@@ -15,7 +15,7 @@
 #include "storage/listen.h"
 #include "storage/secrets.h"
 
-typedef struct {
+typedef struct dlc_auth {
     dlc_hasher *hasher;
     dlc_keyring *keyring;
     dlc_jwt_opts jwt;
@@ -57,12 +57,12 @@ int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, dlc_conn *conn, char 
 int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db);
 void dlc_auth_watch_stop(dlc_auth *a);
 
-/* The server's authorize hook (app = the dlc_core). A user token of a
- * deleted user no longer works. The user comes from the principal cache,
- * except for administrator methods, which always read the row: a revoked
- * admin flag takes effect at once. A deletion or a flag change reaches
- * every core's cache by NOTIFY as its transaction commits; while a core's
- * listener is disconnected its cache is not used at all. */
+/* The server's authorize hook (call->worker = the loop's dlc_svc). A user
+ * token of a deleted user no longer works. The user comes from the
+ * principal cache, except for administrator methods, which always read the
+ * row: a revoked admin flag takes effect at once. A deletion or a flag
+ * change reaches every core's cache by NOTIFY as its transaction commits;
+ * while a core's listener is disconnected its cache is not used at all. */
 dlc_code dlc_auth_authorize(dlc_call *call, dlc_access level);
 
 /* The principal of a valid bearer token in the call's metadata, for public

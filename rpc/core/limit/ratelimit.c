@@ -2,8 +2,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "rpc/core/core.h"
 #include "rpc/core/limit/limiter.h"
+#include "rpc/core/svc.h"
 #include "storage/ratelimit.h"
 
 #include <ctype.h>
@@ -82,8 +82,7 @@ static bool take_shared(dlc_call *call, const char *key, const dlc_limit_rule *r
     int64_t t, tau;
     dlc_limit_params(rule, &t, &tau);
     dlc_ratelimit_db_result r;
-    if (dlc_ratelimit_db_take(dlc_core_db(call), key, t, tau, call->deadline_ms, &r) !=
-        DLC_DB_OK)
+    if (dlc_ratelimit_db_take(dlc_svc_db(call), key, t, tau, call->deadline_ms, &r) != DLC_DB_OK)
         return false;
     int64_t tat = r.allowed ? r.tat_ms - t : r.tat_ms; /* the state it decided on */
     *d = dlc_limit_step(&tat, rule, r.now_ms);
@@ -119,8 +118,8 @@ static void bucket_key(dlc_rl_policy p, const char *key, char *buf, size_t len)
 
 bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key)
 {
-    const dlc_config *c = dlc_core_config(call);
-    dlc_ratelimit *rl = ((dlc_core *)call->app)->ratelimit;
+    const dlc_config *c = dlc_svc_config(call);
+    dlc_ratelimit *rl = dlc_svc_of(call)->limits;
     if (!c->ratelimit.enabled || !rl)
         return true;
     dlc_limit_rule rule = rule_of(c, p);

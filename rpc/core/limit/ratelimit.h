@@ -51,7 +51,8 @@ void dlc_ratelimit_free(dlc_ratelimit *rl);
 
 /* One request of call under policy p for key (a client identity, or a
  * username). true: go on. false: the call has failed (RESOURCE_EXHAUSTED,
- * rate_limited). The core's store and running configuration are used. */
+ * rate_limited). The store and running configuration of the call's service
+ * context (rpc/core/svc.h) are used. */
 bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key);
 
 /* dlc_ratelimit_check keyed by the call's client: "ip:ADDR" from

@@ -2,7 +2,9 @@
 
 #include "common/clock.h"
 #include "common/text.h"
-#include "rpc/core/core.h"
+#include "rpc/core/auth/auth.h"
+#include "rpc/core/limit/ratelimit.h"
+#include "rpc/core/svc.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -36,7 +38,7 @@ dlc_code dlc_account_invalid(dlc_call *call)
 
 static dlc_hasher *hasher(const dlc_call *call)
 {
-    return ((const dlc_core *)call->app)->auth.hasher;
+    return dlc_svc_of(call)->auth->hasher;
 }
 
 /* Hashing is bounded: when the hashing queue is full, or cannot serve the
@@ -73,7 +75,7 @@ dlc_code dlc_account_check_master(dlc_call *call, const char *password)
 {
     if (!dlc_ratelimit_check_client(call, DLC_RL_LOGIN_IP, NULL))
         return call->status.code;
-    const char *hash = ((const dlc_core *)call->app)->auth.admin_hash;
+    const char *hash = dlc_svc_of(call)->auth->admin_hash;
     return dlc_account_verify(call, hash[0] ? hash : NULL, password);
 }
 

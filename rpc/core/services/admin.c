@@ -3,10 +3,10 @@
 #include "rpc/core/services/admin.h"
 
 #include "dlc/v1/admin.pb-c.h"
-#include "rpc/core/core.h"
 #include "rpc/core/services/account.h"
 #include "rpc/core/services/cache.h"
 #include "rpc/core/services/secrets.h"
+#include "rpc/core/svc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +40,10 @@ static dlc_code list_users(dlc_call *call, const ProtobufCMessage *in, ProtobufC
         return call->status.code;
     dlc_user *users = NULL;
     size_t n = 0; /* one more than a page tells whether another follows */
-    dlc_db_rc rc = dlc_users_list(dlc_core_db(call), after, limit + 1, call->deadline_ms, &users, &n);
+    dlc_db_rc rc =
+        dlc_users_list(dlc_svc_db(call), after, limit + 1, call->deadline_ms, &users, &n);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "list users", NULL);
+        return dlc_svc_db_fail(call, rc, "list users", NULL);
     Dlc__V1__ListUsersResponse *r = (Dlc__V1__ListUsersResponse *)dlc_call_message(
         call, &dlc__v1__list_users_response__descriptor);
     if (!r)
@@ -65,10 +66,10 @@ static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, Protobuf
     const Dlc__V1__AllowPasswordResetRequest *rq = (const Dlc__V1__AllowPasswordResetRequest *)in;
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc rc = dlc_users_allow_reset(dlc_core_db(call), rq->username, call->deadline_ms, &u,
-                                         &found);
+    dlc_db_rc rc =
+        dlc_users_allow_reset(dlc_svc_db(call), rq->username, call->deadline_ms, &u, &found);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "allow reset", NULL);
+        return dlc_svc_db_fail(call, rc, "allow reset", NULL);
     if (!found)
         return unknown_user(call);
     Dlc__V1__AllowPasswordResetResponse *r = (Dlc__V1__AllowPasswordResetResponse *)
@@ -86,10 +87,9 @@ static dlc_code delete_user(dlc_call *call, const ProtobufCMessage *in, Protobuf
 {
     const Dlc__V1__DeleteUserRequest *rq = (const Dlc__V1__DeleteUserRequest *)in;
     bool found = false;
-    dlc_db_rc rc = dlc_users_soft_delete(dlc_core_db(call), rq->username, call->deadline_ms,
-                                         &found);
+    dlc_db_rc rc = dlc_users_soft_delete(dlc_svc_db(call), rq->username, call->deadline_ms, &found);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "delete user", NULL);
+        return dlc_svc_db_fail(call, rc, "delete user", NULL);
     if (!found)
         return unknown_user(call);
     *out = dlc_call_message(call, &dlc__v1__delete_user_response__descriptor);

@@ -2,8 +2,10 @@
 
 #include "common/clock.h"
 #include "dlc/v1/auth.pb-c.h"
-#include "rpc/core/core.h"
+#include "rpc/core/auth/auth.h"
+#include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/svc.h"
 #include "storage/users.h"
 
 #include <stdio.h>
@@ -12,7 +14,7 @@
 
 static const dlc_auth *auth_of(const dlc_call *call)
 {
-    return &((const dlc_core *)call->app)->auth;
+    return dlc_svc_of(call)->auth;
 }
 
 static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
@@ -29,10 +31,10 @@ static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, Protob
         return call->status.code;
     dlc_user u = {0};
     bool taken = false;
-    dlc_db_rc rc = dlc_users_create(dlc_core_db(call), rq->username, hash, call->deadline_ms, &u,
-                                    &taken);
+    dlc_db_rc rc =
+        dlc_users_create(dlc_svc_db(call), rq->username, hash, call->deadline_ms, &u, &taken);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "register", NULL);
+        return dlc_svc_db_fail(call, rc, "register", NULL);
     if (taken) {
         dlc_status_violation(&call->status, "username", "is already taken");
         return dlc_call_fail(call, DLC_ALREADY_EXISTS, "already_exists", "username already taken");
@@ -56,7 +58,7 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
     char *token = NULL;
     dlc_claims issued;
     dlc_jwt_opts opts = a->jwt;
-    opts.ttl_ms = dlc_core_config(call)->auth.jwt.ttl_ms; /* hot-reloadable: new tokens only */
+    opts.ttl_ms = dlc_svc_config(call)->auth.jwt.ttl_ms; /* hot-reloadable: new tokens only */
     dlc_jwt_rc rc = dlc_jwt_sign(a->keyring, &opts, claims, dlc_clock_wall_ms(), &token, &issued);
     if (rc != DLC_JWT_OK)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "cannot sign a token (%s)",
@@ -82,7 +84,7 @@ static void upgrade_hash(dlc_call *call, int64_t id, bool needed, const char *pa
     char hash[DLC_PASSWORD_HASH_MAX];
     bool found;
     if (needed && dlc_account_hash(call, password, hash) == DLC_OK)
-        dlc_users_set_password(dlc_core_db(call), id, hash, call->deadline_ms, &found);
+        dlc_users_set_password(dlc_svc_db(call), id, hash, call->deadline_ms, &found);
     dlc_status_clear(&call->status);
 }
 
@@ -102,12 +104,12 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
         return call->status.code;
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc rc = dlc_account_username_ok(rq->username)
-                       ? dlc_users_find_by_name(dlc_core_db(call), rq->username, call->deadline_ms,
-                                                &u, &found)
-                       : DLC_DB_OK;
+    dlc_db_rc rc =
+        dlc_account_username_ok(rq->username)
+            ? dlc_users_find_by_name(dlc_svc_db(call), rq->username, call->deadline_ms, &u, &found)
+            : DLC_DB_OK;
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "login", NULL);
+        return dlc_svc_db_fail(call, rc, "login", NULL);
     /* Unknown users cost the same hash as known ones (a dummy). */
     dlc_code verdict = dlc_account_verify(call, found ? u.password_hash : NULL, rq->password);
     bool stored_needs_rehash = found && dlc_password_needs_rehash(auth_of(call)->hasher,
@@ -120,9 +122,9 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     if (verdict != DLC_OK)
         return verdict;
     upgrade_hash(call, id, stored_needs_rehash, rq->password);
-    rc = dlc_users_touch_login(dlc_core_db(call), id, call->deadline_ms);
+    rc = dlc_users_touch_login(dlc_svc_db(call), id, call->deadline_ms);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "login", NULL);
+        return dlc_svc_db_fail(call, rc, "login", NULL);
     return issue(call, &c, out);
 }
 
@@ -147,10 +149,10 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
     if (dlc_account_hash(call, rq->new_password, hash) != DLC_OK)
         return call->status.code;
     bool done = false;
-    dlc_db_rc rc = dlc_users_complete_reset(dlc_core_db(call), rq->username, hash,
-                                            call->deadline_ms, &done);
+    dlc_db_rc rc =
+        dlc_users_complete_reset(dlc_svc_db(call), rq->username, hash, call->deadline_ms, &done);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "password reset", NULL);
+        return dlc_svc_db_fail(call, rc, "password reset", NULL);
     if (!done) /* unknown, deleted and unflagged users look alike */
         return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
                              "password reset is not allowed for this user");

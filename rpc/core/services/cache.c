@@ -3,8 +3,8 @@
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"
 #include "rpc/core/auth/auth.h"
-#include "rpc/core/core.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/svc.h"
 
 /* An admin token, or the master password (as AdminLogin checks it). */
 static dlc_code check_admin(dlc_call *call)
@@ -29,7 +29,7 @@ dlc_code dlc_cache_svc_flush(dlc_call *call, const ProtobufCMessage *in, Protobu
     (void)in;
     if (check_admin(call) != DLC_OK)
         return call->status.code;
-    long n = dlc_core_cache_flush(call);
+    long n = dlc_svc_cache_flush(call);
     if (n == -2)
         return dlc_call_fail(call, DLC_UNAVAILABLE, "cache_disabled", "the cache is disabled");
     if (n < 0)

@@ -3,8 +3,9 @@
 #include "common/text.h"
 #include "dlc/v1/greet.pb-c.h"
 #include "rpc/core/auth/auth.h"
-#include "rpc/core/core.h"
+#include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/svc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -48,10 +49,10 @@ static dlc_code record(dlc_call *call, const dlc_principal *who, const char *mes
     json_t *ctx = json_pack("{s:s,s:s}", "api", api, "name", name);
     char *ctx_text = ctx ? json_dumps(ctx, JSON_COMPACT) : NULL;
     json_decref(ctx);
-    dlc_db_rc rc = dlc_greetings_add(dlc_core_db(call), who->user_id, message, ctx_text,
-                                     call->deadline_ms);
+    dlc_db_rc rc =
+        dlc_greetings_add(dlc_svc_db(call), who->user_id, message, ctx_text, call->deadline_ms);
     free(ctx_text);
-    return rc == DLC_DB_OK ? DLC_OK : dlc_core_db_fail(call, rc, "greet history", NULL);
+    return rc == DLC_DB_OK ? DLC_OK : dlc_svc_db_fail(call, rc, "greet history", NULL);
 }
 
 static dlc_code reply(dlc_call *call, ProtobufCMessage **out, char *message)
@@ -70,8 +71,8 @@ static char *personal_greeting(dlc_call *call, const dlc_principal *who)
 {
     dlc_user u = {0};
     bool found = false;
-    if (who->user_id > 0 && dlc_users_find_by_id(dlc_core_db(call), who->user_id,
-                                                 call->deadline_ms, &u, &found) != DLC_DB_OK)
+    if (who->user_id > 0 && dlc_users_find_by_id(dlc_svc_db(call), who->user_id, call->deadline_ms,
+                                                 &u, &found) != DLC_DB_OK)
         found = false; /* the greeting still works; only the goal is left out */
     char *msg = found && u.current_goal[0]
                     ? dlc_arena_printf(call->arena, "Hello %s! Your current goal: %s",
@@ -99,7 +100,7 @@ static dlc_code greet_v1(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     if (prepare(call, req->name, &who) != DLC_OK || !admitted(call, who))
         return call->status.code;
     char *key = who ? NULL : dlc_arena_printf(call->arena, "greet:v1:%s", req->name);
-    if (key && (*out = dlc_core_cache_get(call, key, &dlc__v1__greet_response__descriptor)))
+    if (key && (*out = dlc_svc_cache_get(call, key, &dlc__v1__greet_response__descriptor)))
         return DLC_OK;
     char *msg = req->name[0] ? dlc_arena_printf(call->arena, "Hello %s!", req->name)
                 : who        ? personal_greeting(call, who)
@@ -108,7 +109,7 @@ static dlc_code greet_v1(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
         return call->status.code;
     dlc_code code = reply(call, out, msg);
     if (code == DLC_OK && key)
-        dlc_core_cache_put(call, key, *out, dlc_core_config(call)->cache.greet_ttl_seconds);
+        dlc_svc_cache_put(call, key, *out, dlc_svc_config(call)->cache.greet_ttl_seconds);
     return code;
 }
 
@@ -116,7 +117,7 @@ static dlc_code greet_v2(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
 {
     const Dlc__V1__GreetRequest *req = (const Dlc__V1__GreetRequest *)in;
     const dlc_principal *who = NULL;
-    if (!dlc_core_config(call)->api.v2_enabled)
+    if (!dlc_svc_config(call)->api.v2_enabled)
         return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "v2 API is currently disabled");
     if (prepare(call, req->name, &who) != DLC_OK)
         return call->status.code;
@@ -157,11 +158,11 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
         return call->status.code;
     dlc_greeting *g = NULL;
     size_t n = 0; /* one more than a page tells whether another follows */
-    dlc_db_rc rc = who->user_id > 0 ? dlc_greetings_list(dlc_core_db(call), who->user_id, before,
+    dlc_db_rc rc = who->user_id > 0 ? dlc_greetings_list(dlc_svc_db(call), who->user_id, before,
                                                          limit + 1, call->deadline_ms, &g, &n)
                                     : DLC_DB_OK;
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "greet history", NULL);
+        return dlc_svc_db_fail(call, rc, "greet history", NULL);
     Dlc__V1__ListHistoryResponse *r = (Dlc__V1__ListHistoryResponse *)dlc_call_message(
         call, &dlc__v1__list_history_response__descriptor);
     if (!r)

@@ -3,7 +3,7 @@
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"
 #include "rpc/core/auth/jwt.h"
-#include "rpc/core/core.h"
+#include "rpc/core/svc.h"
 #include "storage/secrets.h"
 
 #include <sodium.h>
@@ -31,9 +31,9 @@ dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, Protob
     (void)in;
     dlc_secret_info *infos = NULL;
     size_t n = 0;
-    dlc_db_rc rc = dlc_secrets_list(dlc_core_db(call), call->deadline_ms, &infos, &n);
+    dlc_db_rc rc = dlc_secrets_list(dlc_svc_db(call), call->deadline_ms, &infos, &n);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "list jwt secrets", NULL);
+        return dlc_svc_db_fail(call, rc, "list jwt secrets", NULL);
     Dlc__V1__ListJwtSecretsResponse *r = (Dlc__V1__ListJwtSecretsResponse *)dlc_call_message(
         call, &dlc__v1__list_jwt_secrets_response__descriptor);
     Dlc__V1__JwtSecret **items = dlc_arena_zalloc(call->arena, (n ? n : 1) * sizeof *items);
@@ -59,7 +59,7 @@ dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, Protob
 static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, bool primary,
                       int64_t expires_in_s, ProtobufCMessage **out)
 {
-    const dlc_config *cfg = dlc_core_config(call);
+    const dlc_config *cfg = dlc_svc_config(call);
     int64_t now = dlc_clock_wall_ms();
     int64_t retire = primary ? now + dlc_jwt_retention_ms(
                                          cfg->auth.jwt.ttl_ms,
@@ -69,15 +69,15 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
     char kid[64];
     dlc_jwt_generate(kid, NULL);
     bool taken = false;
-    dlc_db_rc rc = dlc_secrets_add(dlc_core_db(call), kid, secret, len, primary,
+    dlc_db_rc rc = dlc_secrets_add(dlc_svc_db(call), kid, secret, len, primary,
                                    expires_in_s ? now + expires_in_s * 1000 : 0, retire,
                                    call->deadline_ms, &taken);
     if (rc != DLC_DB_OK || taken)
         return taken ? dlc_call_fail(call, DLC_ABORTED, NULL, "key id collision; retry")
-                     : dlc_core_db_fail(call, rc, "store jwt secret", NULL);
+                     : dlc_svc_db_fail(call, rc, "store jwt secret", NULL);
     dlc_secret_info *infos = NULL;
     size_t n = 0;
-    rc = dlc_secrets_list(dlc_core_db(call), call->deadline_ms, &infos, &n);
+    rc = dlc_secrets_list(dlc_svc_db(call), call->deadline_ms, &infos, &n);
     Dlc__V1__JwtSecret *m = NULL;
     for (size_t i = 0; rc == DLC_DB_OK && i < n; i++) {
         if (strcmp(infos[i].kid, kid) == 0)

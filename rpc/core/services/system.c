@@ -3,7 +3,7 @@
 #include "common/clock.h"
 #include "dlc/v1/system.pb-c.h"
 #include "dlc_version.h"
-#include "rpc/core/core.h"
+#include "rpc/core/svc.h"
 #include "storage/system.h"
 
 #include <string.h>
@@ -16,7 +16,7 @@ static bool known_service(const dlc_call *call, const char *name)
 {
     if (name[0] == '\0')
         return true;
-    const dlc_dispatch *d = ((const dlc_core *)call->app)->dispatch;
+    const dlc_dispatch *d = dlc_svc_of(call)->dispatch;
     size_t len = strlen(name);
     for (size_t i = 0; i < dlc_dispatch_count(d); i++) {
         const char *full = dlc_dispatch_at(d, i)->full_name;
@@ -31,10 +31,9 @@ static bool known_service(const dlc_call *call, const char *name)
 static dlc_code probe_database(dlc_call *call, Dlc__V1__HealthCheckResponse *resp)
 {
     char errbuf[256] = "";
-    dlc_db_rc rc =
-        dlc_system_db_health(dlc_core_db(call), call->deadline_ms, errbuf, sizeof errbuf);
+    dlc_db_rc rc = dlc_system_db_health(dlc_svc_db(call), call->deadline_ms, errbuf, sizeof errbuf);
     if (rc == DLC_DB_TIMEOUT && dlc_call_remaining_ms(call) <= 0)
-        return dlc_core_db_fail(call, rc, "health probe", errbuf);
+        return dlc_svc_db_fail(call, rc, "health probe", errbuf);
     resp->status = rc == DLC_DB_OK ? SERVING : NOT_SERVING;
     if (rc != DLC_DB_OK) {
         resp->reason = "database_unhealthy";
@@ -54,7 +53,7 @@ static dlc_code check(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     if (!resp)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     *out = &resp->base;
-    if (!atomic_load(&((dlc_core *)call->app)->shutting_down))
+    if (!atomic_load(dlc_svc_of(call)->shutting_down))
         return probe_database(call, resp);
     resp->status = NOT_SERVING;
     resp->reason = "shutting_down";
@@ -66,12 +65,12 @@ static dlc_code check(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
 static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     (void)in;
-    const dlc_core *core = call->app;
+    const dlc_svc *svc = dlc_svc_of(call);
     uint64_t gen;
-    const dlc_config *cfg = dlc_reload_config(core->live, &gen);
+    const dlc_config *cfg = dlc_reload_config(svc->live, &gen);
     char *key = dlc_arena_printf(call->arena, "info:%llu", (unsigned long long)gen);
-    int64_t uptime_s = (dlc_clock_wall_ms() - core->start_wall_ms) / 1000;
-    if (key && (*out = dlc_core_cache_get(call, key, &dlc__v1__get_info_response__descriptor))) {
+    int64_t uptime_s = (dlc_clock_wall_ms() - svc->start_wall_ms) / 1000;
+    if (key && (*out = dlc_svc_cache_get(call, key, &dlc__v1__get_info_response__descriptor))) {
         ((Dlc__V1__GetInfoResponse *)*out)->uptime_seconds = uptime_s; /* a clock, not data */
         return DLC_OK;
     }
@@ -84,13 +83,13 @@ static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     resp->commit = DLC_COMMIT;
     resp->build_date = DLC_BUILD_DATE;
     resp->compiler = DLC_COMPILER;
-    resp->start_time = dlc_clock_rfc3339(core->start_wall_ms, start, 32);
+    resp->start_time = dlc_clock_rfc3339(svc->start_wall_ms, start, 32);
     resp->uptime_seconds = uptime_s;
     resp->cache_enabled = cfg->cache.enabled;
     resp->config_generation = gen;
     *out = &resp->base;
     if (key)
-        dlc_core_cache_put(call, key, *out, cfg->cache.default_ttl_seconds);
+        dlc_svc_cache_put(call, key, *out, cfg->cache.default_ttl_seconds);
     return DLC_OK;
 }
 

@@ -2,8 +2,8 @@
 
 #include "common/text.h"
 #include "rpc/core/auth/auth.h"
-#include "rpc/core/core.h"
 #include "rpc/core/services/account.h"
+#include "rpc/core/svc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +28,11 @@ static dlc_code load_me(dlc_call *call, dlc_user *u)
 {
     const dlc_principal *p = call->principal;
     bool found = false;
-    dlc_db_rc rc = p->user_id > 0 ? dlc_users_find_by_id(dlc_core_db(call), p->user_id,
+    dlc_db_rc rc = p->user_id > 0 ? dlc_users_find_by_id(dlc_svc_db(call), p->user_id,
                                                          call->deadline_ms, u, &found)
                                   : DLC_DB_OK;
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "profile", NULL);
+        return dlc_svc_db_fail(call, rc, "profile", NULL);
     return found ? DLC_OK : no_profile(call);
 }
 
@@ -83,12 +83,12 @@ static dlc_code update_me(dlc_call *call, const ProtobufCMessage *in, ProtobufCM
     const dlc_principal *p = call->principal;
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc rc = p->user_id > 0 ? dlc_users_update_profile(dlc_core_db(call), p->user_id,
-                                                             description, goal, call->deadline_ms,
-                                                             &u, &found)
-                                  : DLC_DB_OK;
+    dlc_db_rc rc = p->user_id > 0
+                       ? dlc_users_update_profile(dlc_svc_db(call), p->user_id, description, goal,
+                                                  call->deadline_ms, &u, &found)
+                       : DLC_DB_OK;
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "profile update", NULL);
+        return dlc_svc_db_fail(call, rc, "profile update", NULL);
     if (!found)
         return no_profile(call);
     return answer_profile(call, &u, out);
@@ -109,9 +109,9 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
     if (verdict != DLC_OK || dlc_account_hash(call, rq->new_password, hash) != DLC_OK)
         return call->status.code;
     bool found = false;
-    dlc_db_rc rc = dlc_users_set_password(dlc_core_db(call), id, hash, call->deadline_ms, &found);
+    dlc_db_rc rc = dlc_users_set_password(dlc_svc_db(call), id, hash, call->deadline_ms, &found);
     if (rc != DLC_DB_OK)
-        return dlc_core_db_fail(call, rc, "password change", NULL);
+        return dlc_svc_db_fail(call, rc, "password change", NULL);
     if (!found) /* deleted meanwhile: nothing changed, say so */
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "the token's user no longer exists");

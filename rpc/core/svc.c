@@ -1,0 +1,83 @@
+/*
+ * dlc_svc: the helpers handlers share, on top of the loop's service
+ * context: database failures as call statuses, and the response cache.
+ */
+#include "rpc/core/svc.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "storage/system.h"
+
+#include <stdlib.h>
+
+dlc_svc *dlc_svc_of(const dlc_call *call)
+{
+    return call->worker;
+}
+
+dlc_db *dlc_svc_db(const dlc_call *call)
+{
+    return dlc_svc_of(call)->db;
+}
+
+const dlc_config *dlc_svc_config(const dlc_call *call)
+{
+    return dlc_reload_config(dlc_svc_of(call)->live, NULL);
+}
+
+dlc_code dlc_svc_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg)
+{
+    dlc_log_warn("database call failed", "request_id", call->request_id, "what", what, "rc",
+                 dlc_db_rc_name(rc), "error", errmsg ? errmsg : "");
+    switch (rc) {
+    case DLC_DB_TIMEOUT:
+        return dlc_call_fail(call, DLC_DEADLINE_EXCEEDED, NULL, "deadline exceeded");
+    case DLC_DB_UNAVAILABLE:
+        return dlc_call_fail(call, DLC_UNAVAILABLE, NULL, "the database is unavailable");
+    default:
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "internal error");
+    }
+}
+
+ProtobufCMessage *dlc_svc_cache_get(dlc_call *call, const char *key,
+                                    const ProtobufCMessageDescriptor *desc)
+{
+    dlc_cache *cache = dlc_svc_of(call)->cache;
+    if (!cache)
+        return NULL;
+    void *bytes = NULL;
+    size_t len = 0;
+    ProtobufCMessage *msg = NULL;
+    if (dlc_cache_get(cache, key, dlc_clock_mono_ms(), &bytes, &len))
+        msg = protobuf_c_message_unpack(desc, &call->arena->pb, len, bytes);
+    free(bytes);
+    dlc_call_add_md(call, "x-cache", msg ? "HIT" : "MISS");
+    return msg;
+}
+
+void dlc_svc_cache_put(dlc_call *call, const char *key, const ProtobufCMessage *msg, int ttl_s)
+{
+    dlc_cache *cache = dlc_svc_of(call)->cache;
+    size_t len = cache ? protobuf_c_message_get_packed_size(msg) : 0;
+    uint8_t *bytes = cache ? dlc_arena_alloc(call->arena, len ? len : 1) : NULL;
+    if (!bytes)
+        return; /* no cache, or no memory: the answer is simply not kept */
+    protobuf_c_message_pack(msg, bytes);
+    dlc_cache_put(cache, key, bytes, len, (int64_t)ttl_s * 1000, dlc_clock_mono_ms());
+}
+
+long dlc_svc_cache_flush(dlc_call *call)
+{
+    dlc_cache *cache = dlc_svc_of(call)->cache;
+    if (!cache)
+        return -2;
+    /* Here first: our own NOTIFY also reaches this core's housekeeping
+     * thread, which would otherwise empty the cache before we count. */
+    long n = (long)dlc_cache_flush(cache, dlc_clock_mono_ms());
+    dlc_db_rc rc = dlc_system_db_announce_flush(dlc_svc_db(call), call->deadline_ms);
+    if (rc != DLC_DB_OK) {
+        dlc_svc_db_fail(call, rc, "cache flush", NULL);
+        return -1;
+    }
+    return n;
+}
