@@ -11,6 +11,7 @@ import atexit
 import itertools
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -70,13 +71,27 @@ def read_build_info(rpcd):
     return {"version": version, "commit": commit, "build_date": built, "compiler": compiler}
 
 
+# Listening ports come from below the kernel's ephemeral range (32768 and
+# up by default): a port the kernel hands out is also the source port of
+# outgoing connections (nng dialling, psql, http clients), and one of those
+# can take it between this check and the daemon's bind ("Address already in
+# use" seen in a full run).
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port():
-    """A port nobody listens on right now. The tiny window before the
-    gateway binds it is acceptable: ports are drawn at random by the kernel,
-    so parallel behave processes practically never collide."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A random listening port nobody uses right now. Parallel behave
+    processes draw from 12,000 ports, so they practically never collide."""
+    rng = random.SystemRandom()
+    for _ in range(1000):
+        port = rng.choice(LISTEN_PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free listening port in %s" % LISTEN_PORTS)
 
 
 def config_lines(config):

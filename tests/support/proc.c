@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,16 +73,34 @@ int dlc_proc_run(char *const argv[], char *const extra_env[], const char *log_pa
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int dlc_proc_free_port(void)
+/* Listening ports come from below the kernel's ephemeral range (32768 and
+ * up by default): a port the kernel hands out is also the source port of
+ * outgoing connections (nng dialling, psql, the gateway), and one of those
+ * can take it between this check and the daemon's bind. */
+#define LISTEN_PORT_LO 20000
+#define LISTEN_PORT_SPAN 12000
+
+static bool bindable(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)port)};
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
     if (fd >= 0)
         close(fd);
-    return port;
+    return ok;
+}
+
+int dlc_proc_free_port(void)
+{
+    static unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int i = 0; i < 1000; i++) {
+        int port = LISTEN_PORT_LO + (int)(rand_r(&seed) % LISTEN_PORT_SPAN);
+        if (bindable(port))
+            return port;
+    }
+    return -1;
 }
