@@ -4,7 +4,20 @@
 # Messages name the caller through $BENCH_NAME (default "bench").
 # shellcheck shell=bash
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port: a random free listening port below the kernel's ephemeral range
+# (32768 and up), where outgoing connections take their source ports.
+free_port() {
+  python3 -c 'import random, socket
+for _ in range(1000):
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
+}
 
 # wait_http URL: until URL answers 2xx (10 s at most), else exit 1.
 wait_http() {
@@ -54,7 +67,7 @@ hop_figures() {
 # hop_fastest FILE → the mode with the most round trips per second
 hop_fastest() { awk '$1 == "mode" {table = 1; next} table && $2 > best {best = $2; m = $1} END {print m}' "$1"; }
 
-# Server contexts of the echo server: the core's default rpc.workers.
+# Server contexts of the echo server (on aio callbacks, as in the core).
 HOP_WORKERS=16
 
 # hop_run BUILD_DIR URL CALLERS SECONDS FILE: every mode of bench_rpc_pingpong

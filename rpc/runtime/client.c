@@ -48,11 +48,13 @@ static int open_socket(dlc_client *c, req_socket *rs, char *err, size_t errlen)
     if (rv == 0)
         rv = nng_socket_set_size(rs->sock, NNG_OPT_RECVMAXSZ, c->opts.max_message_bytes + RECV_SLACK);
     if (rv == 0)
-        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMINT, 50);
+        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMINT, 10);
     /* A call lands on one socket's context: while that socket redials, the
-     * call waits even if others are connected, so redials stay frequent. */
+     * call waits even if others are connected, so redials stay frequent
+     * (every 100 ms at most: a core that starts after its gateway is found
+     * within that; a refused connect on the way costs next to nothing). */
     if (rv == 0)
-        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMAXT, 250);
+        rv = nng_socket_set_ms(rs->sock, NNG_OPT_RECONNMAXT, 100);
     if (rv == 0)
         rv = nng_pipe_notify(rs->sock, NNG_PIPE_EV_ADD_POST, on_pipe, rs);
     if (rv == 0)

@@ -353,6 +353,20 @@ static void queue_is_fifo(void **state)
     dlc_hasher_free(c.h);
 }
 
+/* Every strength starts (its constant dummy hash matches its parameters)
+ * and an unknown user never verifies. */
+static void every_strength_has_its_dummy(void **state)
+{
+    (void)state;
+    for (dlc_hash_strength s = DLC_HASH_INTERACTIVE; s <= DLC_HASH_MIN; s++) {
+        dlc_hasher *h = dlc_hasher_new(s, 1);
+        assert_non_null(h);
+        if (s == DLC_HASH_MIN)
+            assert_int_equal(dlc_password_verify(h, NULL, "", 0, later()), DLC_PW_MISMATCH);
+        dlc_hasher_free(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(free_slot_taken_past_deadline, setup_min, teardown),
         cmocka_unit_test(concurrent_verifiers_all_succeed),
         cmocka_unit_test(hashing_suspends_only_the_fiber),
+        cmocka_unit_test(every_strength_has_its_dummy),
         cmocka_unit_test(queue_is_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,8 @@ typedef struct dlc_hasher dlc_hasher;
 /* "interactive" | "moderate" | "min" → 0, else -1. */
 int dlc_password_parse_strength(const char *text, dlc_hash_strength *out);
 
-/* max_concurrent ≥ 1 hashing threads. Creates the dummy hash. NULL on
+/* max_concurrent ≥ 1 hashing threads (no hashing at start: the dummy hash
+ * of each strength is a constant, checked against the strength). NULL on
  * failure. One hasher is shared by all loops: every call below is
  * thread-safe.
  * Owned by the caller: free with dlc_hasher_free (NULL is fine). */
