@@ -39,7 +39,11 @@ static PGconn *g_sql;
 static int setup(void **state)
 {
     (void)state;
-    static char *env[] = {"DLC_AUTH_PASSWORD_HASH_STRENGTH=interactive", NULL};
+    /* A long default deadline: on a loaded machine (CI, ASan) 16 queued
+     * interactive hashes may take seconds, and a call that cannot be served
+     * before its deadline is refused at once, by design. */
+    static char *env[] = {"DLC_AUTH_PASSWORD_HASH_STRENGTH=interactive",
+                          "DLC_RPC_DEFAULT_TIMEOUT=60s", NULL};
     if (dlc_testdb_create(g_db, sizeof g_db) != 0 || dlc_test_rpcd_start(&g_a, g_db, env) != 0 ||
         dlc_test_rpcd_start(&g_b, g_db, env) != 0)
         return -1;
@@ -88,7 +92,7 @@ static dlc_code login(const char *url, const char *name, char *bearer, size_t le
     in.password = PASSWORD;
     ProtobufCMessage *out = NULL;
     dlc_status st;
-    dlc_test_call(url, "dlc.v1.AuthService/Login", &in.base, 0, 10000,
+    dlc_test_call(url, "dlc.v1.AuthService/Login", &in.base, 0, 60000,
                   &dlc__v1__token_response__descriptor, &out, &st);
     if (out) {
         snprintf(bearer, len, "Bearer %s", ((Dlc__V1__TokenResponse *)out)->token);
