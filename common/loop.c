@@ -80,6 +80,7 @@ struct dlc_loop {
     void *asan_fake;
     dlc_loop_fiber *run_head, *run_tail;
     dlc_loop_fiber *idle;
+    dlc_loop_task *deferred, *deferred_tail; /* tasks that found no stack */
     dlc_loop_fiber *waiters; /* waiting on an fd and/or a deadline */
     int live;                /* fibers between start and end of their task */
     struct pollfd *pfds;
@@ -165,6 +166,23 @@ static dlc_loop_fiber *fiber_new(dlc_loop *l)
     return f;
 }
 
+static void make_ready(dlc_loop *l, dlc_loop_fiber *f);
+
+/* A fiber whose task ended takes a deferred task, if any (true). */
+static bool take_deferred(dlc_loop *l, dlc_loop_fiber *f)
+{
+    dlc_loop_task *t = l->deferred;
+    if (!t)
+        return false;
+    l->deferred = t->next;
+    if (!l->deferred)
+        l->deferred_tail = NULL;
+    f->fn = t->fn;
+    f->arg = t->arg;
+    make_ready(l, f);
+    return true;
+}
+
 static void resume(dlc_loop *l, dlc_loop_fiber *f)
 {
     tls_self = f;
@@ -175,6 +193,8 @@ static void resume(dlc_loop *l, dlc_loop_fiber *f)
     tls_self = NULL;
     if (f->fn)
         return; /* waiting */
+    if (take_deferred(l, f))
+        return;
     l->live--;
     if (l->n_idle < l->keep_idle) {
         f->next = l->idle;
@@ -245,8 +265,11 @@ static void finish_wait(dlc_loop *l, dlc_loop_fiber *f, int result)
     make_ready(l, f);
 }
 
-/* Starts the task on an idle fiber (or a new one). */
-static void start_task(dlc_loop *l, const dlc_loop_task *t)
+/* Starts the task on an idle fiber (or a new one). When no stack can be
+ * had (memory, or the process's map count), the task waits for the next
+ * fiber that ends: slower, never lost. Only with no fiber alive at all is
+ * there nothing left to wait for. */
+static void start_task(dlc_loop *l, dlc_loop_task *t)
 {
     dlc_loop_fiber *f = l->idle;
     if (f) {
@@ -255,8 +278,17 @@ static void start_task(dlc_loop *l, const dlc_loop_task *t)
     } else {
         f = fiber_new(l);
     }
-    if (!f)
-        abort(); /* no memory for a stack: nothing sane is left to do */
+    if (!f && l->live == 0)
+        abort();
+    if (!f) {
+        t->next = NULL;
+        if (l->deferred_tail)
+            l->deferred_tail->next = t;
+        else
+            l->deferred = t;
+        l->deferred_tail = t;
+        return;
+    }
     f->fn = t->fn;
     f->arg = t->arg;
     l->live++;
@@ -274,7 +306,7 @@ static void drain_inbox(dlc_loop *l)
     atomic_store(&l->n_in, 0);
     pthread_mutex_unlock(&l->mu);
     while (t) {
-        dlc_loop_task *next = t->next; /* t may be reused once started */
+        dlc_loop_task *next = t->next; /* t may be reused once started, or deferred */
         if (t->fn)
             start_task(l, t);
         else
@@ -356,7 +388,7 @@ static void *loop_main(void *arg)
     for (;;) {
         drain_inbox(l);
         run_ready(l);
-        if (atomic_load(&l->stop) && l->live == 0 && atomic_load(&l->n_in) == 0)
+        if (atomic_load(&l->stop) && l->live == 0 && !l->deferred && atomic_load(&l->n_in) == 0)
             break;
         wait_events(l);
     }

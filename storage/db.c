@@ -5,8 +5,10 @@
 #include "common/log.h"
 #include "common/loop.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,7 +48,8 @@ _Static_assert(OWNED_N == sizeof((dlc_db_settings *)0)->owned / sizeof(char *),
  * its entry behind, and the reader throws its result away when it comes. */
 typedef struct entry {
     struct entry *next;
-    PGresult *res; /* the first failure, or else the last result */
+    int64_t sent_ms; /* when its statement went out */
+    PGresult *res;   /* the first failure, or else the last result */
     dlc_db_rc rc;
     db_err err;
     bool done;
@@ -73,6 +76,11 @@ struct dlc_db {
     db_conn *conns;
     size_t nconns;
     dlc_loop_waitq waiters; /* fibers waiting for room on a connection, FIFO */
+    /* database.host resolved once, when the pool is made: libpq resolves a
+     * host name inside PQconnectStartParams, synchronously, which would
+     * stall a whole event loop on a slow resolver. "" when host is an
+     * address, a socket folder or unset. */
+    char hostaddr[INET6_ADDRSTRLEN];
     entry *spare;           /* entries to reuse */
     int64_t backoff_ms;     /* length of the current window; 0 = healthy */
     int64_t retry_at_ms;    /* no connection attempt before this */
@@ -233,7 +241,7 @@ static dlc_db_rc collect(PGconn *conn, int64_t deadline_ms, PGresult **out, db_e
 
 /* ---- connecting ---------------------------------------------------------- */
 
-enum { MAX_KEYWORDS = 10 };
+enum { MAX_KEYWORDS = 16 };
 
 /* libpq keyword/value arrays built from params; shared by both connect paths. */
 typedef struct {
@@ -259,7 +267,7 @@ static void kv_add(conn_kv *kv, const char *key, const char *val)
 /* The url wins outright; otherwise only the fields that are set, so libpq
  * falls back to PG* for the rest. The session settings come after the url
  * so that they override any it carries. */
-static void kv_build(conn_kv *kv, const dlc_db_params *p)
+static void kv_build(conn_kv *kv, const dlc_db_params *p, const char *hostaddr)
 {
     memset(kv, 0, sizeof *kv);
     if (p->url && *p->url) {
@@ -269,6 +277,7 @@ static void kv_build(conn_kv *kv, const dlc_db_params *p)
         if (p->port > 0)
             snprintf(kv->port, sizeof kv->port, "%d", p->port);
         kv_add(kv, "host", p->host);
+        kv_add(kv, "hostaddr", hostaddr);
         kv_add(kv, "port", kv->port);
         kv_add(kv, "user", p->user);
         kv_add(kv, "password", p->password);
@@ -282,6 +291,12 @@ static void kv_build(conn_kv *kv, const dlc_db_params *p)
              CONNECTION_CHECK_MS);
     kv_add(kv, "options", kv->options);
     kv_add(kv, "application_name", p->application_name);
+    /* A peer that vanished without a word (a half-open connection) is
+     * noticed within about 10 s even by a connection that only listens. */
+    kv_add(kv, "keepalives", "1");
+    kv_add(kv, "keepalives_idle", "5");
+    kv_add(kv, "keepalives_interval", "2");
+    kv_add(kv, "keepalives_count", "2");
 }
 
 /* Server notices would otherwise go to stderr as plain text. */
@@ -337,10 +352,11 @@ static void scrub_url_secrets(const dlc_db_params *p, db_err *e)
 }
 
 /* Connects with the session settings within the deadline. */
-static dlc_db_rc open_conn(const dlc_db_params *p, int64_t deadline_ms, PGconn **out, db_err *e)
+static dlc_db_rc open_conn(const dlc_db_params *p, const char *hostaddr, int64_t deadline_ms,
+                           PGconn **out, db_err *e)
 {
     conn_kv kv;
-    kv_build(&kv, p);
+    kv_build(&kv, p, hostaddr);
     PGconn *conn = PQconnectStartParams(kv.keys, kv.vals, kv.expand_dbname);
     if (!conn) {
         err_set(e, NULL, "out of memory");
@@ -425,7 +441,7 @@ static bool idle_conn_alive(PGconn *conn)
 static dlc_db_rc establish(dlc_db *db, db_conn *c, int64_t deadline_ms, db_err *e)
 {
     PGconn *conn = NULL;
-    dlc_db_rc rc = open_conn(&db->settings.p, deadline_ms, &conn, e);
+    dlc_db_rc rc = open_conn(&db->settings.p, db->hostaddr, deadline_ms, &conn, e);
     if (rc == DLC_DB_OK && PQsetnonblocking(conn, 1) != 0)
         rc = judge_error(conn, NULL, e);
     bool connected = rc == DLC_DB_OK;
@@ -462,6 +478,16 @@ static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_
 /* Statements in flight on one connection at most: a connection lost (or a
  * statement past its deadline) fails no more than this many calls. */
 #define MAX_DEPTH 16
+/* A connection whose oldest statement has been out this long is stalled (a
+ * lock, a slow plan): new statements go elsewhere while there is room. */
+#define STALL_MS 50
+/* The least time the pool gives a statement, or a connection attempt,
+ * whatever the caller's deadline: a caller asking for a millisecond must
+ * not make the pool drop connections (every statement pipelined on one)
+ * or back off from a healthy server. Its call still ends at its own
+ * deadline: the server answers DEADLINE_EXCEEDED. */
+#define MIN_STATEMENT_MS 250
+#define MIN_CONNECT_MS 1000
 
 static entry *entry_new(dlc_db *db)
 {
@@ -582,10 +608,9 @@ static void read_until_done(dlc_db *db, db_conn *c, entry *en, int64_t deadline_
         if (en->done)
             return;
         if (w == 0) {
-            err_set(&e, NULL, "connection dropped: another statement on it timed out");
-            fail_conn(db, c, DLC_DB_UNAVAILABLE, &e);
+            err_set(&e, NULL, "connection dropped: a statement on it outlived its deadline");
+            fail_conn(db, c, DLC_DB_TIMEOUT, &e);
             err_set(&en->err, NULL, "deadline exceeded");
-            en->rc = DLC_DB_TIMEOUT;
             return;
         }
         if (w < 0 || !PQconsumeInput(c->conn)) {
@@ -621,16 +646,23 @@ static void await_entry(dlc_db *db, db_conn *c, entry *en, int64_t deadline_ms)
     }
 }
 
-/* The connected connection with the most room, or NULL. One that idled is
- * checked first: the server may have gone away meanwhile. */
-static db_conn *least_busy(dlc_db *db)
+static bool stalled(const db_conn *c, int64_t now)
 {
+    return c->head && now - c->head->sent_ms >= STALL_MS;
+}
+
+/* The connected connection with the most room, or NULL; a stalled one only
+ * when no other connection can be opened. One that idled is checked first:
+ * the server may have gone away meanwhile. */
+static db_conn *least_busy(dlc_db *db, bool can_open)
+{
+    int64_t now = dlc_clock_mono_ms();
     for (;;) {
         db_conn *best = NULL;
         for (size_t i = 0; i < db->nconns; i++) {
             db_conn *c = &db->conns[i];
             if (c->conn && !c->connecting && c->depth < MAX_DEPTH &&
-                (!best || c->depth < best->depth))
+                !(can_open && stalled(c, now)) && (!best || c->depth < best->depth))
                 best = c;
         }
         if (!best || best->depth > 0 || idle_conn_alive(best->conn))
@@ -653,7 +685,8 @@ static dlc_db_rc connect_pipelined(dlc_db *db, db_conn *c, bool honour_backoff,
                                    int64_t deadline_ms, db_err *e)
 {
     c->connecting = true;
-    dlc_db_rc rc = ensure_conn(db, c, honour_backoff, deadline_ms, e);
+    int64_t least = dlc_clock_mono_ms() + MIN_CONNECT_MS;
+    dlc_db_rc rc = ensure_conn(db, c, honour_backoff, deadline_ms > least ? deadline_ms : least, e);
     if (rc == DLC_DB_OK && PQenterPipelineMode(c->conn) != 1) {
         rc = judge_error(c->conn, NULL, e);
         drop_conn(c);
@@ -670,11 +703,13 @@ static dlc_db_rc connect_pipelined(dlc_db *db, db_conn *c, bool honour_backoff,
 static db_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_db_rc *rc,
                      db_err *e)
 {
+    /* Callers already queued for room go first: a newcomer queues too. */
+    bool turn = db->waiters.head == NULL;
     for (;;) {
-        db_conn *c = least_busy(db);
+        db_conn *c = turn ? least_busy(db, first_closed(db) != NULL) : NULL;
         if (c)
             return c;
-        if ((c = first_closed(db))) {
+        if (turn && (c = first_closed(db))) {
             *rc = connect_pipelined(db, c, honour_backoff, deadline_ms, e);
             return *rc == DLC_DB_OK ? c : NULL;
         }
@@ -683,6 +718,7 @@ static db_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_d
             err_set(e, NULL, "no database connection free before the deadline");
             return NULL;
         }
+        turn = true;
     }
 }
 
@@ -726,6 +762,9 @@ static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, 
         err_set(e, NULL, "deadline exceeded");
         return DLC_DB_TIMEOUT;
     }
+    int64_t least = dlc_clock_mono_ms() + MIN_STATEMENT_MS;
+    if (deadline_ms < least)
+        deadline_ms = least;
     dlc_db_rc rc = DLC_DB_OK;
     db_conn *c = pick(db, honour_backoff, deadline_ms, &rc, e);
     if (!c)
@@ -735,6 +774,7 @@ static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, 
         err_set(e, NULL, "out of memory");
         return DLC_DB_ERROR;
     }
+    en->sent_ms = dlc_clock_mono_ms();
     if (c->tail)
         c->tail->next = en;
     else
@@ -830,7 +870,7 @@ dlc_conn *dlc_db_connect_blocking(const dlc_db_params *params, char *errbuf, siz
 {
     db_err e = {"", ""};
     PGconn *conn = NULL;
-    if (open_conn(params, dlc_clock_mono_ms() + BLOCKING_CONNECT_MS, &conn, &e) != DLC_DB_OK)
+    if (open_conn(params, NULL, dlc_clock_mono_ms() + BLOCKING_CONNECT_MS, &conn, &e) != DLC_DB_OK)
         err_export(&e, NULL, errbuf, errlen);
     return conn;
 }
@@ -880,6 +920,27 @@ void dlc_db_settings_release(dlc_db_settings *s)
     }
 }
 
+/* The first address of a host name, into out; "" when host is empty, a
+ * socket folder, already an address, or does not resolve (libpq then
+ * tries, and reports, itself). */
+static void resolve_host(const char *host, char *out, size_t len)
+{
+    out[0] = '\0';
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (!host || !host[0] || host[0] == '/' || strchr(host, ',') ||
+        inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
+        return;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+        return;
+    const void *addr = ai->ai_family == AF_INET
+                           ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+                           : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+    if (!inet_ntop(ai->ai_family, addr, out, (socklen_t)len))
+        out[0] = '\0';
+    freeaddrinfo(ai);
+}
+
 dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n,
                          size_t size)
 {
@@ -894,6 +955,8 @@ dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, 
         dlc_db_close(db);
         return NULL;
     }
+    if (!(params->url && params->url[0]))
+        resolve_host(params->host, db->hostaddr, sizeof db->hostaddr);
     return db;
 }
 

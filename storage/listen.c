@@ -20,6 +20,11 @@
 #include <time.h>
 
 #define SLICE_MS 200
+/* Each tick also checks that the server still answers on this connection,
+ * within this long: a half-open connection or a stuck backend would
+ * otherwise look like a quiet channel, and whoever trusts the listener
+ * (the principal cache) would keep stale state. */
+#define HEARTBEAT_MS 1000
 
 struct dlc_listen {
     pthread_t thread;
@@ -105,8 +110,31 @@ static void fire(dlc_listen *w, PGconn *conn, dlc_listen_event ev, int64_t *next
     *next_poll = dlc_clock_mono_ms() + w->o.poll_ms;
 }
 
+/* One round trip (SELECT 1) within timeout_ms: true when it came back. */
+static bool answers(PGconn *conn, int64_t timeout_ms)
+{
+    int64_t until = dlc_clock_mono_ms() + timeout_ms;
+    bool ok = PQsendQuery(conn, "SELECT 1") == 1;
+    while (ok) {
+        while (!PQisBusy(conn)) {
+            PGresult *res = PQgetResult(conn);
+            if (!res)
+                return ok;
+            ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+            PQclear(res);
+        }
+        int64_t left = until - dlc_clock_mono_ms();
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        ok = ready > 0 && PQconsumeInput(conn);
+    }
+    return false;
+}
+
 /* Waits one slice for notifications, calling back when due. false when the
- * connection is lost. */
+ * connection is lost, or stopped answering. */
 static bool wait_slice(dlc_listen *w, PGconn *conn, int64_t *next_poll)
 {
     int64_t left = *next_poll - dlc_clock_mono_ms();
@@ -116,10 +144,15 @@ static bool wait_slice(dlc_listen *w, PGconn *conn, int64_t *next_poll)
         return false;
     if (ready > 0 && !PQconsumeInput(conn))
         return false;
-    if (drain(w, conn))
+    if (drain(w, conn)) {
         fire(w, conn, DLC_LISTEN_NOTIFIED, next_poll);
-    else if (dlc_clock_mono_ms() >= *next_poll)
+    } else if (dlc_clock_mono_ms() >= *next_poll) {
+        if (!answers(conn, HEARTBEAT_MS))
+            return false;
+        if (drain(w, conn)) /* arrived with the answer */
+            fire(w, conn, DLC_LISTEN_NOTIFIED, next_poll);
         fire(w, conn, DLC_LISTEN_TICK, next_poll);
+    }
     return PQstatus(conn) == CONNECTION_OK;
 }
 

@@ -239,25 +239,25 @@ static nng_duration left_ms(int64_t deadline)
 }
 
 /* One round trip on a borrowed context; fills reply. The receive is posted
- * right behind the send (a REQ context accepts it once the request is
- * queued), so the caller sleeps once, until the answer, not twice. */
+ * once the send has completed: nng 1.5.2 crashes when a receive posted
+ * behind a send still queued is cancelled or times out (nng issue #1702,
+ * fixed in 1.7). A send completes at once when a connection to a core is
+ * free, so the caller still sleeps once, until the answer. */
 static void round_trip(dlc_client *c, slot *s, nng_msg *msg, int64_t deadline,
                        dlc_client_reply *reply)
 {
     nng_aio_set_timeout(s->send_aio, left_ms(deadline));
-    nng_aio_set_timeout(s->aio, left_ms(deadline));
     nng_aio_set_msg(s->send_aio, msg);
     nng_ctx_send(s->ctx, s->send_aio);
-    nng_ctx_recv(s->ctx, s->aio);
-    nng_aio_wait(s->aio);
-    int rv = nng_aio_result(s->aio);
-    if (rv != 0)
-        nng_aio_cancel(s->send_aio); /* no answer: stop a send still queued */
     nng_aio_wait(s->send_aio);
-    if (nng_aio_result(s->send_aio) != 0) {
+    int rv = nng_aio_result(s->send_aio);
+    if (rv != 0) {
         nng_msg_free(msg); /* never handed over */
-        if (rv == 0)
-            nng_msg_free(nng_aio_get_msg(s->aio)), rv = NNG_ECLOSED;
+    } else {
+        nng_aio_set_timeout(s->aio, left_ms(deadline));
+        nng_ctx_recv(s->ctx, s->aio);
+        nng_aio_wait(s->aio);
+        rv = nng_aio_result(s->aio);
     }
     if (rv != 0) {
         bool down = rv != NNG_ETIMEDOUT || dlc_client_connected(c) == 0;

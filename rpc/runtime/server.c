@@ -192,6 +192,9 @@ static void post_recv(slot *w)
         return;
     }
     w->phase = PHASE_RECV;
+    /* The aio carried the send's timeout: an idle context must not wake
+     * every few seconds for nothing. */
+    nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
     nng_ctx_recv(w->ctx, w->aio);
 }
 

@@ -6,6 +6,9 @@
  *   - The principal cache: a user deleted in the database is refused by
  *     every core within a second (NOTIFY), also on a method that reads no
  *     user row; a revoked admin flag is refused at once.
+ *   - Callers that ask for a millisecond hurt nobody but themselves: the
+ *     database pool neither drops shared connections nor backs off for
+ *     them, and the client (nng 1.5.2's cancel path) does not crash.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "dlc/v1/auth.pb-c.h"
 #include "dlc/v1/greet.pb-c.h"
 #include "dlc/v1/user.pb-c.h"
+#include "rpc/runtime/client.h"
 #include "support/rpcd.h"
 #include "support/testdb.h"
 
@@ -193,12 +197,75 @@ static void a_revoked_admin_flag_is_refused_at_once(void **state)
     assert_int_equal(call_as(g_b.tcp_url, bearer, list, &users.base), DLC_PERMISSION_DENIED);
 }
 
+/* ---- callers with tiny deadlines --------------------------------------------- */
+
+#define N_HOSTILE 8
+#define HOSTILE_MS 1500
+#define N_CALM 40
+
+typedef struct {
+    const char *bearer;
+    dlc_client *client;
+    atomic_bool stop;
+    atomic_long calls;
+} hostile_case;
+
+static void *hostile_main(void *arg)
+{
+    hostile_case *h = arg;
+    dlc_md md[] = {{"authorization", h->bearer}};
+    Dlc__V1__ListHistoryRequest in = DLC__V1__LIST_HISTORY_REQUEST__INIT;
+    while (!atomic_load(&h->stop)) {
+        dlc_client_request rq = {.method = "dlc.v1.GreetService/ListHistory",
+                                 .input = &in.base,
+                                 .metadata = md,
+                                 .n_metadata = 1,
+                                 .timeout_ms = 1};
+        dlc_client_reply reply;
+        dlc_client_call(h->client, &rq, &reply);
+        dlc_client_reply_free(&reply);
+        atomic_fetch_add(&h->calls, 1);
+    }
+    return NULL;
+}
+
+static void tiny_deadlines_hurt_only_their_callers(void **state)
+{
+    (void)state;
+    char bearer[2048];
+    assert_int_equal(register_user("calm"), DLC_OK);
+    assert_int_equal(login(g_a.tcp_url, "calm", bearer, sizeof bearer), DLC_OK);
+    const char *urls[] = {g_a.tcp_url};
+    dlc_client_opts o = {.urls = urls, .n_urls = 1, .sockets = 2, .max_contexts = N_HOSTILE};
+    hostile_case h = {.bearer = bearer};
+    char err[256];
+    assert_int_equal(dlc_client_open(&o, &h.client, err, sizeof err), 0);
+    pthread_t t[N_HOSTILE];
+    for (int i = 0; i < N_HOSTILE; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, hostile_main, &h), 0);
+    Dlc__V1__GetMeRequest me = DLC__V1__GET_ME_REQUEST__INIT;
+    int64_t until = dlc_clock_mono_ms() + HOSTILE_MS;
+    int calm_ok = 0, calm = 0;
+    while (calm < N_CALM || dlc_clock_mono_ms() < until) {
+        calm_ok += call_as(g_a.tcp_url, bearer, "dlc.v1.UserService/GetMe", &me.base) == DLC_OK;
+        calm++;
+    }
+    atomic_store(&h.stop, true);
+    for (int i = 0; i < N_HOSTILE; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    dlc_client_close(h.client);
+    assert_true(atomic_load(&h.calls) > 0);
+    assert_int_equal(calm_ok, calm); /* every patient call was served */
+    assert_true(dlc_test_serving(g_a.tcp_url, 5000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(logins_queue_and_the_loop_keeps_serving),
         cmocka_unit_test(a_deleted_user_is_refused_by_every_core),
         cmocka_unit_test(a_revoked_admin_flag_is_refused_at_once),
+        cmocka_unit_test(tiny_deadlines_hurt_only_their_callers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
