@@ -276,16 +276,26 @@ static int pool_open_callback(void)
     return rv ? rv : open_pool(slot_aio_done);
 }
 
+/* As rpc/runtime/client.c: the receive is posted once the send completed
+ * (nng 1.5.2 crashes when a receive posted behind a queued send is
+ * cancelled, issue #1702). */
 static int ctx_wait_call(int caller, nng_msg *m)
 {
     (void)caller;
     slot *s = borrow();
-    slot_post(s, m);
-    nng_aio_wait(s->recv_aio);
-    if (nng_aio_result(s->recv_aio) != 0)
-        nng_aio_cancel(s->send_aio);
+    nng_aio_set_msg(s->send_aio, m);
+    nng_ctx_send(s->ctx, s->send_aio);
     nng_aio_wait(s->send_aio);
-    int rv = slot_result(s, m);
+    int rv = nng_aio_result(s->send_aio);
+    if (rv != 0) {
+        nng_msg_free(m);
+    } else {
+        nng_ctx_recv(s->ctx, s->recv_aio);
+        nng_aio_wait(s->recv_aio);
+        rv = nng_aio_result(s->recv_aio);
+        if (rv == 0)
+            nng_msg_free(nng_aio_get_msg(s->recv_aio));
+    }
     give_back(s);
     return rv;
 }
