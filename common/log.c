@@ -154,3 +154,16 @@ void dlc_log_kv(dlc_log_level level, const char *msg, ...)
     ssize_t ignored = write(STDERR_FILENO, l.buf, l.len);
     (void)ignored;
 }
+
+bool dlc_log_limit_take(dlc_log_limit *l, int per_second, int *held)
+{
+    long long now = dlc_clock_mono_ms() / 1000, seen = atomic_load(&l->second);
+    if (seen != now && atomic_compare_exchange_strong(&l->second, &seen, now))
+        atomic_store(&l->used, 0); /* a racing writer may slip one extra in: harmless */
+    if (atomic_fetch_add(&l->used, 1) >= per_second) {
+        atomic_fetch_add(&l->held, 1);
+        return false;
+    }
+    *held = atomic_exchange(&l->held, 0);
+    return true;
+}

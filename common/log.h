@@ -8,6 +8,7 @@
 #ifndef DLC_LOG_H
 #define DLC_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 typedef enum { DLC_LOG_DEBUG = 0, DLC_LOG_INFO, DLC_LOG_WARN, DLC_LOG_ERROR } dlc_log_level;
@@ -23,6 +24,20 @@ void dlc_log_set_json(bool json);
 void dlc_log_set_service(const char *name);
 
 void dlc_log_kv(dlc_log_level level, const char *msg, ...);
+
+/* A budget for a kind of line that a failing dependency repeats for every
+ * request (a database outage: thousands a second, each one write(2) on a
+ * serving thread). Static and zero-initialised at the call site. */
+typedef struct {
+    atomic_llong second; /* the current second, of dlc_clock_mono_ms */
+    atomic_int used;     /* lines written in it */
+    atomic_int held;     /* lines held back since the last one written */
+} dlc_log_limit;
+
+/* True when a line may be written now (at most per_second a second); the
+ * caller then logs *held, the lines held back since the last one written.
+ * False: the line is counted and not written. */
+bool dlc_log_limit_take(dlc_log_limit *l, int per_second, int *held);
 
 #define dlc_log_debug(...) dlc_log_kv(DLC_LOG_DEBUG, __VA_ARGS__, (const char *)0)
 #define dlc_log_info(...) dlc_log_kv(DLC_LOG_INFO, __VA_ARGS__, (const char *)0)

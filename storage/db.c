@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lines a second about failed statements (see dlc_log_limit). */
+#define QUERY_FAIL_LINES_PER_S 10
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 /* Tools and the migration runner wait this long for a connection. */
@@ -1005,9 +1007,15 @@ dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char 
         dlc_db_exec(db, stmt_name, nparams, values, deadline_ms, out, state, err, sizeof err);
     if (sqlstate)
         memcpy(sqlstate, state, sizeof state);
-    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0))
+    static dlc_log_limit limit; /* an outage fails every statement */
+    int held;
+    if (rc != DLC_DB_OK && !(quiet_state && strcmp(state, quiet_state) == 0) &&
+        dlc_log_limit_take(&limit, QUERY_FAIL_LINES_PER_S, &held)) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", held);
         dlc_log_warn("query failed", "stmt", stmt_name, "rc", dlc_db_rc_name(rc), "sqlstate", state,
-                     "error", err);
+                     "error", err, "suppressed", n);
+    }
     return rc;
 }
 

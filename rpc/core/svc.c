@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "storage/system.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 dlc_svc *dlc_svc_of(const dlc_call *call)
@@ -25,10 +26,19 @@ const dlc_config *dlc_svc_config(const dlc_call *call)
     return dlc_reload_config(dlc_svc_of(call)->live, NULL);
 }
 
+/* Lines a second about failed database calls: an outage fails every call. */
+#define DB_FAIL_LINES_PER_S 10
+
 dlc_code dlc_svc_db_fail(dlc_call *call, dlc_db_rc rc, const char *what, const char *errmsg)
 {
-    dlc_log_warn("database call failed", "request_id", call->request_id, "what", what, "rc",
-                 dlc_db_rc_name(rc), "error", errmsg ? errmsg : "");
+    static dlc_log_limit limit;
+    int held;
+    if (dlc_log_limit_take(&limit, DB_FAIL_LINES_PER_S, &held)) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", held);
+        dlc_log_warn("database call failed", "request_id", call->request_id, "what", what, "rc",
+                     dlc_db_rc_name(rc), "error", errmsg ? errmsg : "", "suppressed", n);
+    }
     switch (rc) {
     case DLC_DB_TIMEOUT:
         return dlc_call_fail(call, DLC_DEADLINE_EXCEEDED, NULL, "deadline exceeded");

@@ -70,11 +70,33 @@ static void long_values_are_cut_but_valid(void **state)
     free(big);
 }
 
+/* At most the budget a second; what was held back is told to the next line
+ * that passes. */
+static void repeated_lines_are_limited(void **state)
+{
+    (void)state;
+    static dlc_log_limit limit;
+    int held = -1, passed = 0, told = 0;
+    assert_true(dlc_log_limit_take(&limit, 10, &held));
+    assert_int_equal(held, 0); /* nothing was held back before the first */
+    for (int i = 1; i < 1000; i++) {
+        held = 0;
+        passed += dlc_log_limit_take(&limit, 10, &held);
+        told += held;
+    }
+    /* the loop may straddle a second boundary: at most two budgets */
+    assert_in_range(passed + 1, 10, 20);
+    atomic_store(&limit.second, 0); /* as if a second went by */
+    assert_true(dlc_log_limit_take(&limit, 10, &held));
+    assert_int_equal(told + held, 1000 - (passed + 1)); /* every line held back is told */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(short_lines_are_complete),
         cmocka_unit_test(long_values_are_cut_but_valid),
+        cmocka_unit_test(repeated_lines_are_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
