@@ -82,5 +82,6 @@ hop_report() {
   cat "$1"
   local fastest
   fastest=$(hop_fastest "$1")
-  [ -z "$fastest" ] || echo "fastest: $fastest; CPU: ms per 1,000 round trips"
+  [ -z "$fastest" ] || echo "fastest: $fastest; CPU: ms per 1,000 round trips;" \
+    "the gateway's client (rpc/runtime/client.c) is ctx-wait"
 }
