@@ -14,7 +14,7 @@
 static const char USAGE[] =
     "usage: dlc-gateway [options]\n"
     "\n"
-    "Serves the dlc REST API (API.md) over HTTP and calls the dlc RPC core.\n"
+    "Serves the dlc REST API (routes: gateway/routes.c) over HTTP and calls the dlc RPC core.\n"
     "\n"
     "options:\n"
     "  --config FILE      YAML configuration (the server.* and rpc.endpoints keys)\n"

@@ -1,18 +1,18 @@
 /*
- * dlc_db: the pool (see db.h) — connections of dlc_dbc (db_conn.c) in
- * pipeline mode, the callers' statements queued on them and their results
- * handed out in order, backoff after failures, and the public calls.
+ * dlc_db: the pool (see db.h) — which pipelined connection (db_pipe.c) a
+ * statement goes to, (re)connecting them (db_conn.c) with backoff after
+ * failures, the least time a statement is given, and the public calls.
  */
 #include "storage/db.h"
 #include "storage/db_conn.h"
 #include "storage/db_internal.h"
+#include "storage/db_pipe.h"
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/loop.h"
 
 #include <arpa/inet.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,38 +20,11 @@
 /* Lines a second about failed statements (see dlc_log_limit). */
 #define QUERY_FAIL_LINES_PER_S 10
 
-
-/* One statement in flight on a connection. Entries live in the pool, not
- * on their caller's stack: a caller that gives up at its deadline leaves
- * its entry behind, and the reader throws its result away when it comes. */
-typedef struct entry {
-    struct entry *next;
-    int64_t sent_ms; /* when its statement went out */
-    PGresult *res;   /* the first failure, or else the last result */
-    dlc_db_rc rc;
-    dlc_dbc_err err;
-    bool done;
-    bool abandoned;
-    dlc_loop_waitq wake; /* its caller, until done or its turn to read */
-} entry;
-
-/* One connection of the pool, in pipeline mode: statements are sent as
- * they come, each followed by a Sync, and their results come back in
- * order. One caller at a time reads them (the reader) and hands each
- * caller its own. */
-typedef struct {
-    PGconn *conn;      /* NULL while disconnected */
-    bool connecting;   /* a caller is (re)connecting it */
-    bool reading;      /* a caller is reading its results */
-    entry *head, *tail; /* sent, results not yet read */
-    int depth;
-} db_conn;
-
 struct dlc_db {
     dlc_db_settings settings;
     const dlc_db_stmt *stmts;
     size_t nstmts;
-    db_conn *conns;
+    dlc_dbp_conn *conns;
     size_t nconns;
     dlc_loop_waitq waiters; /* fibers waiting for room on a connection, FIFO */
     /* database.host resolved once, when the pool is made: libpq resolves a
@@ -59,46 +32,14 @@ struct dlc_db {
      * stall a whole event loop on a slow resolver. "" when host is an
      * address, a socket folder or unset. */
     char hostaddr[INET6_ADDRSTRLEN];
-    entry *spare;           /* entries to reuse */
     int64_t backoff_ms;     /* length of the current window; 0 = healthy */
     int64_t retry_at_ms;    /* no connection attempt before this */
     char last_error[256];
 };
 
-/* What one round trip sends: a registered statement, or the ping. */
-typedef struct {
-    const char *stmt; /* NULL: "SELECT 1" */
-    int nparams;
-    const char *const *values;
-} request;
-
-/* ---- errors -------------------------------------------------------------- */
-
-
-
-
-
-
-
-
-/* ---- waiting on the socket ----------------------------------------------- */
-
-
-
-
-/* ---- connecting ---------------------------------------------------------- */
-
-
-
-
-
-
-
-
-
 /* ---- connection state ---------------------------------------------------- */
 
-static void drop_conn(db_conn *c)
+static void drop_conn(dlc_dbp_conn *c)
 {
     PQfinish(c->conn);
     c->conn = NULL;
@@ -114,6 +55,12 @@ static void note_failure(dlc_db *db, const dlc_dbc_err *e)
     snprintf(db->last_error, sizeof db->last_error, "%s", e->msg);
 }
 
+/* A pipelined connection lost its server (dlc_dbp_conn.lost). */
+static void lost(void *arg, const dlc_dbc_err *e)
+{
+    note_failure(arg, e);
+}
+
 static void note_success(dlc_db *db)
 {
     if (db->backoff_ms != 0)
@@ -122,8 +69,7 @@ static void note_success(dlc_db *db)
     db->retry_at_ms = 0;
 }
 
-
-static dlc_db_rc establish(dlc_db *db, db_conn *c, int64_t deadline_ms, dlc_dbc_err *e)
+static dlc_db_rc establish(dlc_db *db, dlc_dbp_conn *c, int64_t deadline_ms, dlc_dbc_err *e)
 {
     PGconn *conn = NULL;
     dlc_db_rc rc = dlc_dbc_open(&db->settings.p, db->hostaddr, deadline_ms, &conn, e);
@@ -145,7 +91,7 @@ static dlc_db_rc establish(dlc_db *db, db_conn *c, int64_t deadline_ms, dlc_dbc_
     return DLC_DB_OK;
 }
 
-static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_t deadline_ms,
+static dlc_db_rc ensure_conn(dlc_db *db, dlc_dbp_conn *c, bool honour_backoff, int64_t deadline_ms,
                              dlc_dbc_err *e)
 {
     if (c->conn && dlc_dbc_idle_alive(c->conn))
@@ -158,11 +104,8 @@ static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_
     return establish(db, c, deadline_ms, e);
 }
 
-/* ---- the pool: pipelined connections -------------------------------------- */
+/* ---- choosing a connection ------------------------------------------------- */
 
-/* Statements in flight on one connection at most: a connection lost (or a
- * statement past its deadline) fails no more than this many calls. */
-#define MAX_DEPTH 16
 /* A connection whose oldest statement has been out this long is stalled (a
  * lock, a slow plan): new statements go elsewhere while there is room. */
 #define STALL_MS 50
@@ -174,180 +117,19 @@ static dlc_db_rc ensure_conn(dlc_db *db, db_conn *c, bool honour_backoff, int64_
 #define MIN_STATEMENT_MS 250
 #define MIN_CONNECT_MS 1000
 
-static entry *entry_new(dlc_db *db)
-{
-    entry *en = db->spare;
-    if (en)
-        db->spare = en->next;
-    else if (!(en = malloc(sizeof *en)))
-        return NULL;
-    memset(en, 0, sizeof *en);
-    return en;
-}
-
-static void entry_free(dlc_db *db, entry *en)
-{
-    PQclear(en->res);
-    en->res = NULL;
-    en->next = db->spare;
-    db->spare = en;
-}
-
-/* en's result is complete: its caller is told (or, gone, forgotten). */
-static void entry_done(dlc_db *db, entry *en, dlc_db_rc rc, const dlc_dbc_err *e)
-{
-    en->done = true;
-    en->rc = rc;
-    if (e)
-        en->err = *e;
-    if (en->abandoned)
-        entry_free(db, en);
-    else
-        dlc_loop_waitq_wake_one(&en->wake);
-}
-
-static entry *pop_head(db_conn *c)
-{
-    entry *en = c->head;
-    c->head = en->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->depth--;
-    return en;
-}
-
-/* The connection is gone (or must go): every statement on it fails with
- * rc. Room appears for the callers waiting. */
-static void fail_conn(dlc_db *db, db_conn *c, dlc_db_rc rc, const dlc_dbc_err *e)
-{
-    while (c->head) {
-        entry *en = pop_head(c);
-        PQclear(en->res);
-        en->res = NULL;
-        entry_done(db, en, rc, e);
-    }
-    drop_conn(c);
-    dlc_loop_waitq_wake_one(&db->waiters);
-}
-
-/* The head statement's Sync arrived: dlc_dbc_judge what it returned. */
-static void complete_head(dlc_db *db, db_conn *c)
-{
-    entry *en = pop_head(c);
-    PGresult *res = en->res;
-    en->res = NULL;
-    dlc_dbc_err e = {"", ""};
-    dlc_db_rc rc = res ? dlc_dbc_judge(c->conn, res, &en->res, &e) : dlc_dbc_judge_error(c->conn, NULL, &e);
-    entry_done(db, en, rc, &e);
-    dlc_loop_waitq_wake_one(&db->waiters);
-}
-
-/* Keeps the first failure, or else the last result (as collect does). */
-static void keep_result(entry *en, PGresult *res)
-{
-    if (en->res && PQresultStatus(en->res) == PGRES_FATAL_ERROR) {
-        PQclear(res);
-        return;
-    }
-    PQclear(en->res);
-    en->res = res;
-}
-
-/* Hands out every result that has arrived, in order, without waiting. A
- * NULL from PQgetResult ends one statement's results; two in a row mean
- * nothing more has arrived. */
-static void drain(dlc_db *db, db_conn *c)
-{
-    int nulls = 0;
-    while (c->head && !PQisBusy(c->conn)) {
-        PGresult *res = PQgetResult(c->conn);
-        if (!res) {
-            if (++nulls > 1)
-                return;
-            continue;
-        }
-        nulls = 0;
-        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            complete_head(db, c);
-        } else {
-            keep_result(c->head, res);
-        }
-    }
-}
-
-/* The reader: reads until en is done. A deadline that passes while the
- * results are still out drops the connection (that cancels the statement
- * on the server), without backoff: the server was fine; the other
- * statements on it fail as with a lost connection. A wait can end because
- * another caller failed the connection (its socket closed): en is done
- * then, and the connection must not be touched. */
-static void read_until_done(dlc_db *db, db_conn *c, entry *en, int64_t deadline_ms)
-{
-    dlc_dbc_err e = {"", ""};
-    for (;;) {
-        drain(db, c);
-        if (en->done)
-            return;
-        int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN, deadline_ms);
-        if (en->done)
-            return;
-        if (w == 0) {
-            dlc_dbc_err_set(&e, NULL, "connection dropped: a statement on it outlived its deadline");
-            fail_conn(db, c, DLC_DB_TIMEOUT, &e);
-            dlc_dbc_err_set(&en->err, NULL, "deadline exceeded");
-            return;
-        }
-        if (w < 0 || !PQconsumeInput(c->conn)) {
-            dlc_db_rc rc = dlc_dbc_judge_error(c->conn, NULL, &e);
-            if (rc == DLC_DB_UNAVAILABLE)
-                note_failure(db, &e);
-            fail_conn(db, c, rc, &e);
-            return;
-        }
-    }
-}
-
-/* Waits for en's results: as the reader when nobody reads, else until the
- * reader hands them over (or leaves, and this caller's turn comes). A
- * caller that is not reading gives up at its deadline. */
-static void await_entry(dlc_db *db, db_conn *c, entry *en, int64_t deadline_ms)
-{
-    while (!en->done) {
-        if (!c->reading) {
-            c->reading = true;
-            read_until_done(db, c, en, deadline_ms);
-            c->reading = false;
-            for (entry *next = c->head; next; next = next->next) {
-                if (!next->abandoned) { /* the next reader */
-                    dlc_loop_waitq_wake_one(&next->wake);
-                    break;
-                }
-            }
-        } else if (!dlc_loop_waitq_wait(&en->wake, deadline_ms) && !en->done) {
-            en->abandoned = true;
-            return;
-        }
-    }
-}
-
-static bool stalled(const db_conn *c, int64_t now)
-{
-    return c->head && now - c->head->sent_ms >= STALL_MS;
-}
-
 /* The connected connection with the most room, or NULL; a stalled one only
  * when no other connection can be opened. One that idled is checked first:
  * the server may have gone away meanwhile. */
-static db_conn *least_busy(dlc_db *db, bool can_open)
+static dlc_dbp_conn *least_busy(dlc_db *db, bool can_open)
 {
     int64_t now = dlc_clock_mono_ms();
     for (;;) {
-        db_conn *best = NULL;
+        dlc_dbp_conn *best = NULL;
         for (size_t i = 0; i < db->nconns; i++) {
-            db_conn *c = &db->conns[i];
-            if (c->conn && !c->connecting && c->depth < MAX_DEPTH &&
-                !(can_open && stalled(c, now)) && (!best || c->depth < best->depth))
+            dlc_dbp_conn *c = &db->conns[i];
+            if (c->conn && !c->connecting && c->depth < DLC_DBP_MAX_DEPTH &&
+                !(can_open && dlc_dbp_stalled(c, now, STALL_MS)) &&
+                (!best || c->depth < best->depth))
                 best = c;
         }
         if (!best || best->depth > 0 || dlc_dbc_idle_alive(best->conn))
@@ -356,7 +138,7 @@ static db_conn *least_busy(dlc_db *db, bool can_open)
     }
 }
 
-static db_conn *first_closed(dlc_db *db)
+static dlc_dbp_conn *first_closed(dlc_db *db)
 {
     for (size_t i = 0; i < db->nconns; i++) {
         if (!db->conns[i].conn && !db->conns[i].connecting)
@@ -366,7 +148,7 @@ static db_conn *first_closed(dlc_db *db)
 }
 
 /* (Re)connects c into pipeline mode. */
-static dlc_db_rc connect_pipelined(dlc_db *db, db_conn *c, bool honour_backoff,
+static dlc_db_rc connect_pipelined(dlc_db *db, dlc_dbp_conn *c, bool honour_backoff,
                                    int64_t deadline_ms, dlc_dbc_err *e)
 {
     c->connecting = true;
@@ -385,13 +167,13 @@ static dlc_db_rc connect_pipelined(dlc_db *db, db_conn *c, bool honour_backoff,
  * share a connection before another is opened: fewer server wake-ups);
  * else one it connects; else a wait for room. NULL with *rc and e set when
  * none came in time. */
-static db_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_db_rc *rc,
-                     dlc_dbc_err *e)
+static dlc_dbp_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_db_rc *rc,
+                          dlc_dbc_err *e)
 {
     /* Callers already queued for room go first: a newcomer queues too. */
     bool turn = db->waiters.head == NULL;
     for (;;) {
-        db_conn *c = turn ? least_busy(db, first_closed(db) != NULL) : NULL;
+        dlc_dbp_conn *c = turn ? least_busy(db, first_closed(db) != NULL) : NULL;
         if (c)
             return c;
         if (turn && (c = first_closed(db))) {
@@ -407,41 +189,11 @@ static db_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, dlc_d
     }
 }
 
-/* ---- round trips --------------------------------------------------------- */
-
-/* The statement and its Sync (the ping in the extended protocol: pipeline
- * mode allows no other). */
-static int send_request(PGconn *conn, const request *rq)
-{
-    int ok = rq->stmt ? PQsendQueryPrepared(conn, rq->stmt, rq->nparams, rq->values, NULL, NULL, 0)
-                      : PQsendQueryParams(conn, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
-    return ok && PQpipelineSync(conn);
-}
-
-/* Pushes out what libpq buffered, reading meanwhile so that a server
- * blocked on writing results cannot deadlock us. Ends early when another
- * caller failed the connection (en is done then). */
-static dlc_db_rc flush_out(db_conn *c, entry *en, int64_t deadline_ms, dlc_dbc_err *e)
-{
-    int pending;
-    while ((pending = PQflush(c->conn)) == 1) {
-        int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN | POLLOUT, deadline_ms);
-        if (en->done)
-            return en->rc;
-        if (w == 0) {
-            dlc_dbc_err_set(e, NULL, "deadline exceeded");
-            return DLC_DB_TIMEOUT;
-        }
-        if (w < 0 || !PQconsumeInput(c->conn))
-            return dlc_dbc_judge_error(c->conn, NULL, e);
-    }
-    return pending == 0 ? DLC_DB_OK : dlc_dbc_judge_error(c->conn, NULL, e);
-}
-
-/* One statement through the pool: queued behind the others on the least
- * busy connection, its results handed back in order. */
-static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, int64_t deadline_ms,
-                            PGresult **out, dlc_dbc_err *e)
+/* One statement (stmt NULL: the ping) through the pool: queued behind the
+ * others on the least busy connection. */
+static dlc_db_rc round_trip(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                            bool honour_backoff, int64_t deadline_ms, PGresult **out,
+                            dlc_dbc_err *e)
 {
     if (dlc_clock_mono_ms() >= deadline_ms) {
         dlc_dbc_err_set(e, NULL, "deadline exceeded");
@@ -451,41 +203,8 @@ static dlc_db_rc round_trip(dlc_db *db, const request *rq, bool honour_backoff, 
     if (deadline_ms < least)
         deadline_ms = least;
     dlc_db_rc rc = DLC_DB_OK;
-    db_conn *c = pick(db, honour_backoff, deadline_ms, &rc, e);
-    if (!c)
-        return rc;
-    entry *en = entry_new(db);
-    if (!en) {
-        dlc_dbc_err_set(e, NULL, "out of memory");
-        return DLC_DB_ERROR;
-    }
-    en->sent_ms = dlc_clock_mono_ms();
-    if (c->tail)
-        c->tail->next = en;
-    else
-        c->head = en;
-    c->tail = en;
-    c->depth++;
-    rc = send_request(c->conn, rq) ? flush_out(c, en, deadline_ms, e)
-                                   : dlc_dbc_judge_error(c->conn, NULL, e);
-    if (rc != DLC_DB_OK && !en->done) {
-        if (rc == DLC_DB_UNAVAILABLE)
-            note_failure(db, e);
-        fail_conn(db, c, rc, e);
-    }
-    await_entry(db, c, en, deadline_ms);
-    if (!en->done) {
-        dlc_dbc_err_set(e, NULL, "deadline exceeded");
-        return DLC_DB_TIMEOUT; /* abandoned: the reader frees it */
-    }
-    rc = en->rc;
-    *e = en->err;
-    if (out) {
-        *out = en->res;
-        en->res = NULL;
-    }
-    entry_free(db, en);
-    return rc;
+    dlc_dbp_conn *c = pick(db, honour_backoff, deadline_ms, &rc, e);
+    return c ? dlc_dbp_run(c, stmt, nparams, values, deadline_ms, out, e) : rc;
 }
 
 static const dlc_db_stmt *find_stmt(const dlc_db *db, const char *name)
@@ -498,16 +217,16 @@ static const dlc_db_stmt *find_stmt(const dlc_db *db, const char *name)
 
 /* Caller mistakes are answered locally: a wrong parameter count would
  * otherwise come back as a protocol violation (08P01), i.e. "unavailable". */
-static bool check_request(const dlc_db *db, const request *rq, dlc_dbc_err *e)
+static bool check_request(const dlc_db *db, const char *stmt, int nparams, dlc_dbc_err *e)
 {
-    const dlc_db_stmt *s = rq->stmt ? find_stmt(db, rq->stmt) : NULL;
+    const dlc_db_stmt *s = stmt ? find_stmt(db, stmt) : NULL;
     if (!s) {
-        dlc_dbc_err_set(e, "26000", "unknown statement %s", rq->stmt ? rq->stmt : "(null)");
+        dlc_dbc_err_set(e, "26000", "unknown statement %s", stmt ? stmt : "(null)");
         return false;
     }
-    if (rq->nparams != s->nparams) {
-        dlc_dbc_err_set(e, "07001", "statement %s takes %d parameters, got %d", s->name, s->nparams,
-                rq->nparams);
+    if (nparams != s->nparams) {
+        dlc_dbc_err_set(e, "07001", "statement %s takes %d parameters, got %d", s->name,
+                        s->nparams, nparams);
         return false;
     }
     return true;
@@ -517,12 +236,11 @@ dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char
                       int64_t deadline_ms, PGresult **out, char sqlstate[6], char *errbuf,
                       size_t errlen)
 {
-    request rq = {.stmt = stmt_name, .nparams = nparams, .values = values};
     dlc_dbc_err e = {"", ""};
     dlc_db_rc rc = DLC_DB_ERROR;
     PGresult *res = NULL;
-    if (check_request(db, &rq, &e))
-        rc = round_trip(db, &rq, true, deadline_ms, &res, &e);
+    if (check_request(db, stmt_name, nparams, &e))
+        rc = round_trip(db, stmt_name, nparams, values, true, deadline_ms, &res, &e);
     dlc_dbc_err_export(&e, sqlstate, errbuf, errlen);
     if (out)
         *out = res;
@@ -533,10 +251,9 @@ dlc_db_rc dlc_db_exec(dlc_db *db, const char *stmt_name, int nparams, const char
 
 dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errlen)
 {
-    request rq = {.stmt = NULL};
     dlc_dbc_err e = {"", ""};
     PGresult *res = NULL;
-    dlc_db_rc rc = round_trip(db, &rq, false, deadline_ms, &res, &e);
+    dlc_db_rc rc = round_trip(db, NULL, 0, NULL, false, deadline_ms, &res, &e);
     PQclear(res);
     dlc_dbc_err_export(&e, NULL, errbuf, errlen);
     return rc;
@@ -551,13 +268,7 @@ bool dlc_db_connected(const dlc_db *db)
     return false;
 }
 
-
-
 /* ---- lifetime ------------------------------------------------------------ */
-
-
-
-
 
 dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, size_t n,
                          size_t size)
@@ -573,6 +284,8 @@ dlc_db *dlc_db_open_pool(const dlc_db_params *params, const dlc_db_stmt *stmts, 
         dlc_db_close(db);
         return NULL;
     }
+    for (size_t i = 0; i < db->nconns; i++)
+        db->conns[i] = (dlc_dbp_conn){.room = &db->waiters, .lost = lost, .arg = db};
     if (!(params->url && params->url[0]))
         dlc_dbc_resolve(params->host, db->hostaddr, sizeof db->hostaddr);
     return db;
@@ -588,12 +301,7 @@ void dlc_db_close(dlc_db *db)
     if (!db)
         return;
     for (size_t i = 0; db->conns && i < db->nconns; i++)
-        fail_conn(db, &db->conns[i], DLC_DB_UNAVAILABLE, NULL);
-    while (db->spare) {
-        entry *en = db->spare;
-        db->spare = en->next;
-        free(en);
-    }
+        dlc_dbp_release(&db->conns[i]);
     free(db->conns);
     dlc_db_settings_release(&db->settings);
     free(db);

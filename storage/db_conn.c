@@ -157,7 +157,7 @@ static dlc_db_rc await_result(PGconn *conn, int64_t deadline_ms, dlc_dbc_err *e)
 
 /* Collects the results of the command just sent; out gets the first
  * failure, or else the last result. */
-static dlc_db_rc collect(PGconn *conn, int64_t deadline_ms, PGresult **out, dlc_dbc_err *e)
+dlc_db_rc dlc_dbc_collect(PGconn *conn, int64_t deadline_ms, PGresult **out, dlc_dbc_err *e)
 {
     PGresult *kept = NULL;
     for (;;) {
@@ -321,7 +321,7 @@ dlc_db_rc dlc_dbc_prepare(PGconn *conn, const dlc_db_stmt *stmts, size_t n, int6
         const dlc_db_stmt *s = &stmts[i];
         PGresult *res = NULL;
         dlc_db_rc rc = PQsendPrepare(conn, s->name, s->sql, 0, NULL)
-                           ? collect(conn, deadline_ms, &res, e)
+                           ? dlc_dbc_collect(conn, deadline_ms, &res, e)
                            : dlc_dbc_judge_error(conn, NULL, e);
         if (rc == DLC_DB_OK)
             rc = dlc_dbc_judge(conn, res, NULL, e);

@@ -2,8 +2,9 @@
  * dlc_dbc: one PostgreSQL connection, storage-internal — connecting (the
  * session settings in the startup packet, non-blocking, within a deadline),
  * preparing the registered statements, waiting on its socket (a fiber
- * suspends, a thread polls), and judging results and errors. storage/db.c
- * builds its pipelined pool on top; nothing outside storage/ includes this.
+ * suspends, a thread polls), and judging results and errors. db_pipe.c
+ * pipelines statements on such connections and db.c pools them; nothing
+ * outside storage/ includes this.
  */
 #ifndef DLC_DB_CONN_H
 #define DLC_DB_CONN_H
@@ -37,6 +38,11 @@ dlc_db_rc dlc_dbc_judge(PGconn *conn, PGresult *res, PGresult **out, dlc_dbc_err
 /* 1: fd ready for events, 0: the deadline passed, -1: cannot wait. In a
  * fiber this suspends the fiber, not the thread (common/loop). */
 int dlc_dbc_wait(int fd, short events, int64_t deadline_ms);
+
+/* Collects the results of the one command just sent on conn (outside
+ * pipeline mode), within the deadline; *out gets the first failure, or
+ * else the last result (caller PQclears, then judges it). */
+dlc_db_rc dlc_dbc_collect(PGconn *conn, int64_t deadline_ms, PGresult **out, dlc_dbc_err *e);
 
 /* A new connection with the session settings, within the deadline;
  * hostaddr (or NULL) spares libpq a name lookup. */

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "storage/db_conn.h"
 #include "storage/db_internal.h"
 
 #include <ctype.h>
@@ -113,24 +114,12 @@ static void fire(dlc_listen *w, PGconn *conn, dlc_listen_event ev, int64_t *next
 /* One round trip (SELECT 1) within timeout_ms: true when it came back. */
 static bool answers(PGconn *conn, int64_t timeout_ms)
 {
-    int64_t until = dlc_clock_mono_ms() + timeout_ms;
-    bool ok = PQsendQuery(conn, "SELECT 1") == 1;
-    while (ok) {
-        while (!PQisBusy(conn)) {
-            PGresult *res = PQgetResult(conn);
-            if (!res)
-                return ok;
-            ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-            PQclear(res);
-        }
-        int64_t left = until - dlc_clock_mono_ms();
-        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
-        int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
-        if (ready < 0 && errno == EINTR)
-            continue;
-        ok = ready > 0 && PQconsumeInput(conn);
-    }
-    return false;
+    dlc_dbc_err e;
+    PGresult *res = NULL;
+    bool ok = PQsendQuery(conn, "SELECT 1") == 1 &&
+              dlc_dbc_collect(conn, dlc_clock_mono_ms() + timeout_ms, &res, &e) == DLC_DB_OK &&
+              dlc_dbc_judge(conn, res, NULL, &e) == DLC_DB_OK;
+    return ok;
 }
 
 /* Waits one slice for notifications, calling back when due. false when the

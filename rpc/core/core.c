@@ -143,7 +143,7 @@ static void *worker_init(void *app, int index)
     if (!svc)
         return NULL;
     dlc_db_params p = dlc_core_db_params(&core->cfg);
-    int share = core->cfg.database.pool_size / core->n_loops;
+    int share = core->cfg.database.pool_size / dlc_server_count_loops(core->cfg.rpc.workers);
     *svc = (dlc_svc){
         .db = dlc_db_open_pool(&p, core->statements, core->n_statements,
                                (size_t)(share > 0 ? share : 1)),
@@ -173,7 +173,6 @@ static void worker_fini(void *app, void *state)
 int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
 {
     const dlc_config *c = &core->cfg;
-    core->n_loops = dlc_server_count_loops(c->rpc.workers);
     dlc_server_opts opts = {
         .urls = (const char *const *)c->rpc.listen.items,
         .n_urls = c->rpc.listen.count,

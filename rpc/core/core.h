@@ -29,7 +29,6 @@ typedef struct dlc_core {
     dlc_db_stmt *statements; /* every module's, registered on each connection */
     size_t n_statements;
     atomic_bool shutting_down;
-    int n_loops; /* event loops serving (set by dlc_core_serve) */
     dlc_ratelimit *ratelimit;
     dlc_cache *cache;          /* NULL when cache.enabled is false */
     dlc_listen *housekeeping;  /* cache flushes from other cores, sweeps */

@@ -25,7 +25,7 @@ static const char USAGE[] =
     "database migrations and exits.\n"
     "\n"
     "options:\n"
-    "  --config FILE      YAML configuration (see DESIGN.md for the keys)\n"
+    "  --config FILE      YAML configuration (keys: README.md, common/config.c)\n"
     "  --listen URL       listen here instead of rpc.listen (repeatable;\n"
     "                     tcp://HOST:PORT or ipc:///path)\n"
     "  --set KEY=VALUE    override any configuration key (repeatable)\n"

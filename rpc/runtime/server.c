@@ -377,11 +377,6 @@ int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, s
     return 0;
 }
 
-int dlc_server_loops(const dlc_server *s)
-{
-    return s->n_loops;
-}
-
 void dlc_server_stop(dlc_server *s, int64_t timeout_ms)
 {
     atomic_store(&s->stopping, true);

@@ -52,8 +52,6 @@ int dlc_server_start(const dlc_server_opts *opts, dlc_server **out, char *err, s
 /* The number of event loops a server started with opts.loops = wanted
  * runs (0 → one per CPU). */
 int dlc_server_count_loops(int wanted);
-/* The number of event loops serving. */
-int dlc_server_loops(const dlc_server *s);
 
 /* Graceful stop: contexts take no new request, those in flight finish (up
  * to timeout_ms), then the socket closes and the workers' state is released.

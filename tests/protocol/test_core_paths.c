@@ -105,6 +105,13 @@ static dlc_code login(const char *url, const char *name, char *bearer, size_t le
     return st.code;
 }
 
+/* A new user, logged in through core A: "Bearer <token>" into bearer. */
+static void new_user_bearer(const char *name, char *bearer, size_t len)
+{
+    assert_int_equal(register_user(name), DLC_OK);
+    assert_int_equal(login(g_a.tcp_url, name, bearer, len), DLC_OK);
+}
+
 static dlc_code call_as(const char *url, const char *bearer, const char *method,
                         const ProtobufCMessage *in)
 {
@@ -162,8 +169,7 @@ static void a_deleted_user_is_refused_by_every_core(void **state)
 {
     (void)state;
     char bearer[2048];
-    assert_int_equal(register_user("leaving"), DLC_OK);
-    assert_int_equal(login(g_a.tcp_url, "leaving", bearer, sizeof bearer), DLC_OK);
+    new_user_bearer("leaving", bearer, sizeof bearer);
     Dlc__V1__ListHistoryRequest hist = DLC__V1__LIST_HISTORY_REQUEST__INIT;
     Dlc__V1__GetMeRequest me = DLC__V1__GET_ME_REQUEST__INIT;
     const char *list = "dlc.v1.GreetService/ListHistory", *get_me = "dlc.v1.UserService/GetMe";
@@ -186,8 +192,7 @@ static void a_revoked_admin_flag_is_refused_at_once(void **state)
 {
     (void)state;
     char bearer[2048];
-    assert_int_equal(register_user("boss"), DLC_OK);
-    assert_int_equal(login(g_a.tcp_url, "boss", bearer, sizeof bearer), DLC_OK);
+    new_user_bearer("boss", bearer, sizeof bearer);
     Dlc__V1__ListUsersRequest users = DLC__V1__LIST_USERS_REQUEST__INIT;
     const char *list = "dlc.v1.AdminService/ListUsers";
     assert_int_equal(call_as(g_b.tcp_url, bearer, list, &users.base), DLC_PERMISSION_DENIED);
@@ -233,8 +238,7 @@ static void tiny_deadlines_hurt_only_their_callers(void **state)
 {
     (void)state;
     char bearer[2048];
-    assert_int_equal(register_user("calm"), DLC_OK);
-    assert_int_equal(login(g_a.tcp_url, "calm", bearer, sizeof bearer), DLC_OK);
+    new_user_bearer("calm", bearer, sizeof bearer);
     const char *urls[] = {g_a.tcp_url};
     dlc_client_opts o = {.urls = urls, .n_urls = 1, .sockets = 2, .max_contexts = N_HOSTILE};
     hostile_case h = {.bearer = bearer};

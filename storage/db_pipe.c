@@ -1,0 +1,276 @@
+/*
+ * dlc_dbp: one libpq connection in pipeline mode (see db_pipe.h): the
+ * statements in flight, the reader that hands their results out in order,
+ * and what deadlines and a lost server do to them.
+ */
+#include "storage/db_pipe.h"
+
+#include "common/clock.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dlc_dbp_entry {
+    dlc_dbp_entry *next;
+    int64_t sent_ms; /* when its statement went out */
+    PGresult *res;   /* the first failure, or else the last result */
+    dlc_db_rc rc;
+    dlc_dbc_err err;
+    bool done;
+    bool abandoned;      /* its caller gave up: the result is thrown away */
+    dlc_loop_waitq wake; /* its caller, until done or its turn to read */
+};
+
+/* ---- entries --------------------------------------------------------------- */
+
+static dlc_dbp_entry *entry_new(dlc_dbp_conn *c)
+{
+    dlc_dbp_entry *en = c->spare;
+    if (en)
+        c->spare = en->next;
+    else if (!(en = malloc(sizeof *en)))
+        return NULL;
+    memset(en, 0, sizeof *en);
+    return en;
+}
+
+static void entry_free(dlc_dbp_conn *c, dlc_dbp_entry *en)
+{
+    PQclear(en->res);
+    en->res = NULL;
+    en->next = c->spare;
+    c->spare = en;
+}
+
+/* en's result is complete: its caller is told (or, gone, forgotten), and
+ * the pool learns that there is room. */
+static void entry_done(dlc_dbp_conn *c, dlc_dbp_entry *en, dlc_db_rc rc, const dlc_dbc_err *e)
+{
+    en->done = true;
+    en->rc = rc;
+    if (e)
+        en->err = *e;
+    if (en->abandoned)
+        entry_free(c, en);
+    else
+        dlc_loop_waitq_wake_one(&en->wake);
+    dlc_loop_waitq_wake_one(c->room);
+}
+
+static void push_tail(dlc_dbp_conn *c, dlc_dbp_entry *en)
+{
+    en->sent_ms = dlc_clock_mono_ms();
+    if (c->tail)
+        c->tail->next = en;
+    else
+        c->head = en;
+    c->tail = en;
+    c->depth++;
+}
+
+static dlc_dbp_entry *pop_head(dlc_dbp_conn *c)
+{
+    dlc_dbp_entry *en = c->head;
+    c->head = en->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->depth--;
+    return en;
+}
+
+void dlc_dbp_fail(dlc_dbp_conn *c, dlc_db_rc rc, const dlc_dbc_err *e)
+{
+    while (c->head) {
+        dlc_dbp_entry *en = pop_head(c);
+        PQclear(en->res);
+        en->res = NULL;
+        entry_done(c, en, rc, e);
+    }
+    PQfinish(c->conn);
+    c->conn = NULL;
+}
+
+void dlc_dbp_release(dlc_dbp_conn *c)
+{
+    dlc_dbp_fail(c, DLC_DB_UNAVAILABLE, NULL);
+    while (c->spare) {
+        dlc_dbp_entry *en = c->spare;
+        c->spare = en->next;
+        free(en);
+    }
+}
+
+bool dlc_dbp_stalled(const dlc_dbp_conn *c, int64_t now_ms, int64_t stall_ms)
+{
+    return c->head && now_ms - c->head->sent_ms >= stall_ms;
+}
+
+/* The server went away: everything on c fails, the pool is told once. */
+static void lose(dlc_dbp_conn *c, dlc_db_rc rc, const dlc_dbc_err *e)
+{
+    if (rc == DLC_DB_UNAVAILABLE && c->lost)
+        c->lost(c->arg, e);
+    dlc_dbp_fail(c, rc, e);
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+/* The head statement's Sync arrived: judge what it returned. */
+static void complete_head(dlc_dbp_conn *c)
+{
+    dlc_dbp_entry *en = pop_head(c);
+    PGresult *res = en->res;
+    en->res = NULL;
+    dlc_dbc_err e = {"", ""};
+    dlc_db_rc rc = res ? dlc_dbc_judge(c->conn, res, &en->res, &e)
+                       : dlc_dbc_judge_error(c->conn, NULL, &e);
+    entry_done(c, en, rc, &e);
+}
+
+/* Keeps the first failure, or else the last result. */
+static void keep_result(dlc_dbp_entry *en, PGresult *res)
+{
+    if (en->res && PQresultStatus(en->res) == PGRES_FATAL_ERROR) {
+        PQclear(res);
+        return;
+    }
+    PQclear(en->res);
+    en->res = res;
+}
+
+/* Hands out every result that has arrived, in order, without waiting. A
+ * NULL from PQgetResult ends one statement's results; two in a row mean
+ * nothing more has arrived. */
+static void drain(dlc_dbp_conn *c)
+{
+    int nulls = 0;
+    while (c->head && !PQisBusy(c->conn)) {
+        PGresult *res = PQgetResult(c->conn);
+        if (!res) {
+            if (++nulls > 1)
+                return;
+            continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            complete_head(c);
+        } else {
+            keep_result(c->head, res);
+        }
+    }
+}
+
+/* The reader: reads until en is done. A deadline that passes while the
+ * results are still out drops the connection, without telling the pool of
+ * a loss: the server was fine. A wait can end because another caller failed
+ * the connection (its socket closed): en is done then, and the connection
+ * must not be touched. */
+static void read_until_done(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms)
+{
+    dlc_dbc_err e = {"", ""};
+    for (;;) {
+        drain(c);
+        if (en->done)
+            return;
+        int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN, deadline_ms);
+        if (en->done)
+            return;
+        if (w == 0) {
+            dlc_dbc_err_set(&e, NULL, "connection dropped: a statement on it outlived its deadline");
+            dlc_dbp_fail(c, DLC_DB_TIMEOUT, &e);
+            dlc_dbc_err_set(&en->err, NULL, "deadline exceeded");
+            return;
+        }
+        if (w < 0 || !PQconsumeInput(c->conn)) {
+            lose(c, dlc_dbc_judge_error(c->conn, NULL, &e), &e);
+            return;
+        }
+    }
+}
+
+/* Waits for en's results: as the reader when nobody reads, else until the
+ * reader hands them over (or leaves, and this caller's turn comes). A
+ * caller that is not reading gives up at its deadline. */
+static void await_entry(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms)
+{
+    while (!en->done) {
+        if (!c->reading) {
+            c->reading = true;
+            read_until_done(c, en, deadline_ms);
+            c->reading = false;
+            for (dlc_dbp_entry *next = c->head; next; next = next->next) {
+                if (!next->abandoned) { /* the next reader */
+                    dlc_loop_waitq_wake_one(&next->wake);
+                    break;
+                }
+            }
+        } else if (!dlc_loop_waitq_wait(&en->wake, deadline_ms) && !en->done) {
+            en->abandoned = true;
+            return;
+        }
+    }
+}
+
+/* ---- sending --------------------------------------------------------------- */
+
+/* The statement and its Sync (the ping in the extended protocol: pipeline
+ * mode allows no other). */
+static int send_statement(PGconn *conn, const char *stmt, int nparams, const char *const *values)
+{
+    int ok = stmt ? PQsendQueryPrepared(conn, stmt, nparams, values, NULL, NULL, 0)
+                  : PQsendQueryParams(conn, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
+    return ok && PQpipelineSync(conn);
+}
+
+/* Pushes out what libpq buffered, reading meanwhile so that a server
+ * blocked on writing results cannot deadlock us. Ends early when another
+ * caller failed the connection (en is done then). */
+static dlc_db_rc flush_out(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms,
+                           dlc_dbc_err *e)
+{
+    int pending;
+    while ((pending = PQflush(c->conn)) == 1) {
+        int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN | POLLOUT, deadline_ms);
+        if (en->done)
+            return en->rc;
+        if (w == 0) {
+            dlc_dbc_err_set(e, NULL, "deadline exceeded");
+            return DLC_DB_TIMEOUT;
+        }
+        if (w < 0 || !PQconsumeInput(c->conn))
+            return dlc_dbc_judge_error(c->conn, NULL, e);
+    }
+    return pending == 0 ? DLC_DB_OK : dlc_dbc_judge_error(c->conn, NULL, e);
+}
+
+dlc_db_rc dlc_dbp_run(dlc_dbp_conn *c, const char *stmt, int nparams,
+                      const char *const *values, int64_t deadline_ms, PGresult **out,
+                      dlc_dbc_err *e)
+{
+    dlc_dbp_entry *en = entry_new(c);
+    if (!en) {
+        dlc_dbc_err_set(e, NULL, "out of memory");
+        return DLC_DB_ERROR;
+    }
+    push_tail(c, en);
+    dlc_db_rc rc = send_statement(c->conn, stmt, nparams, values)
+                       ? flush_out(c, en, deadline_ms, e)
+                       : dlc_dbc_judge_error(c->conn, NULL, e);
+    if (rc != DLC_DB_OK && !en->done)
+        lose(c, rc, e);
+    await_entry(c, en, deadline_ms);
+    if (!en->done) {
+        dlc_dbc_err_set(e, NULL, "deadline exceeded");
+        return DLC_DB_TIMEOUT; /* abandoned: the reader frees it */
+    }
+    rc = en->rc;
+    *e = en->err;
+    if (out) {
+        *out = en->res;
+        en->res = NULL;
+    }
+    entry_free(c, en);
+    return rc;
+}
