@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A reader whose deadline passes drops a connection shared with other
+ * waiting callers only once its oldest statement has been out this long. */
+#define DROP_AFTER_MS 1000
+
 struct dlc_dbp_entry {
     dlc_dbp_entry *next;
     int64_t sent_ms; /* when its statement went out */
@@ -162,11 +166,24 @@ static void drain(dlc_dbp_conn *c)
     }
 }
 
-/* The reader: reads until en is done. A deadline that passes while the
- * results are still out drops the connection, without telling the pool of
- * a loss: the server was fine. A wait can end because another caller failed
- * the connection (its socket closed): en is done then, and the connection
- * must not be touched. */
+/* A statement on c other than en whose caller still waits for it. */
+static bool others_wait(const dlc_dbp_conn *c, const dlc_dbp_entry *en)
+{
+    for (const dlc_dbp_entry *x = c->head; x; x = x->next) {
+        if (x != en && !x->abandoned)
+            return true;
+    }
+    return false;
+}
+
+/* The reader: reads until en is done, or its deadline passes. Then, when
+ * other callers still wait on c and its oldest statement is not stuck
+ * (out less than DROP_AFTER_MS), the reader just leaves: one impatient
+ * caller must not fail the others. Otherwise it drops the connection,
+ * which cancels the statement on the server, without telling the pool of
+ * a loss: the server was fine. A wait can end because another caller
+ * failed the connection (its socket closed): en is done then, and the
+ * connection must not be touched. */
 static void read_until_done(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms)
 {
     dlc_dbc_err e = {"", ""};
@@ -176,6 +193,9 @@ static void read_until_done(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline
             return;
         int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN, deadline_ms);
         if (en->done)
+            return;
+        if (w == 0 && others_wait(c, en) &&
+            !dlc_dbp_stalled(c, dlc_clock_mono_ms(), DROP_AFTER_MS))
             return;
         if (w == 0) {
             dlc_dbc_err_set(&e, NULL, "connection dropped: a statement on it outlived its deadline");
@@ -200,12 +220,15 @@ static void await_entry(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms)
             c->reading = true;
             read_until_done(c, en, deadline_ms);
             c->reading = false;
+            en->abandoned = !en->done; /* gave up: its result is thrown away */
             for (dlc_dbp_entry *next = c->head; next; next = next->next) {
                 if (!next->abandoned) { /* the next reader */
                     dlc_loop_waitq_wake_one(&next->wake);
                     break;
                 }
             }
+            if (en->abandoned)
+                return;
         } else if (!dlc_loop_waitq_wait(&en->wake, deadline_ms) && !en->done) {
             en->abandoned = true;
             return;

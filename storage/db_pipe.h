@@ -4,9 +4,11 @@
  * come, each followed by a Sync; their results come back in order. One
  * caller at a time reads them (the reader) and hands each caller its own,
  * then hands the reading to the next. A caller that is not reading gives
- * up at its own deadline (its result is thrown away when it comes); a
- * reader whose deadline passes drops the connection, which cancels the
- * statement on the server, and the others on it fail with it.
+ * up at its own deadline (its result is thrown away when it comes); so
+ * does a reader while others still wait on the connection, unless its
+ * oldest statement has been out a second. Otherwise a reader whose
+ * deadline passes drops the connection, which cancels the statement on
+ * the server, and the others on it fail with it.
  *
  * Used by the fibers of one event loop (or by one ordinary thread): no
  * locks. A statement's entry lives in the connection, not on its caller's
