@@ -483,6 +483,11 @@ dlc_loop_fiber *dlc_loop_self(void)
     return tls_self;
 }
 
+dlc_loop *dlc_loop_current(void)
+{
+    return tls_self ? tls_self->loop : NULL;
+}
+
 /* Outside a fiber: an ordinary poll() until ready or the deadline. */
 static int poll_until(int fd, short events, int64_t deadline_ms)
 {

@@ -62,6 +62,8 @@ void dlc_loop_post(dlc_loop *l, dlc_loop_task *t);
 bool dlc_loop_in_fiber(void);
 /* The calling fiber, or NULL outside one. */
 dlc_loop_fiber *dlc_loop_self(void);
+/* The loop of the calling fiber, or NULL outside one. */
+dlc_loop *dlc_loop_current(void);
 
 /* Waits until fd is ready for events (POLLIN/POLLOUT; an error or hang-up
  * counts as ready) or deadline_ms (dlc_clock_mono_ms's clock) passes.

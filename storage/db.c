@@ -147,6 +147,17 @@ static dlc_dbp_conn *first_closed(dlc_db *db)
     return NULL;
 }
 
+/* A statement could go out now: a connection with room, or one to open. */
+static bool has_room(const dlc_db *db)
+{
+    for (size_t i = 0; i < db->nconns; i++) {
+        const dlc_dbp_conn *c = &db->conns[i];
+        if (!c->connecting && (!c->conn || c->depth < DLC_DBP_MAX_DEPTH))
+            return true;
+    }
+    return false;
+}
+
 /* (Re)connects c into pipeline mode. */
 static dlc_db_rc connect_pipelined(dlc_db *db, dlc_dbp_conn *c, bool honour_backoff,
                                    int64_t deadline_ms, dlc_dbc_err *e)
@@ -181,6 +192,9 @@ static dlc_dbp_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, 
             return *rc == DLC_DB_OK ? c : NULL;
         }
         if (!dlc_loop_waitq_wait(&db->waiters, deadline_ms)) {
+            /* Room that came as the deadline passed was meant for us. */
+            if (has_room(db))
+                dlc_loop_waitq_wake_one(&db->waiters);
             *rc = DLC_DB_TIMEOUT;
             dlc_dbc_err_set(e, NULL, "no database connection free before the deadline");
             return NULL;
@@ -266,6 +280,14 @@ bool dlc_db_connected(const dlc_db *db)
             return true;
     }
     return false;
+}
+
+size_t dlc_db_in_flight(const dlc_db *db)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < db->nconns; i++)
+        n += (size_t)db->conns[i].depth;
+    return n;
 }
 
 /* ---- lifetime ------------------------------------------------------------ */

@@ -106,6 +106,10 @@ dlc_db_rc dlc_db_ping(dlc_db *db, int64_t deadline_ms, char *errbuf, size_t errl
 /* True when a connection of the pool is currently established. */
 bool dlc_db_connected(const dlc_db *db);
 
+/* Statements sent whose results have not been read yet (callers that gave
+ * up included): 0 on a pool at rest. */
+size_t dlc_db_in_flight(const dlc_db *db);
+
 /* A blocking connection for tools and the migration runner (not for the
  * request path): connects with params, applies the session settings.
  * Returns NULL and fills errbuf on failure. The caller closes it with

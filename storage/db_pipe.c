@@ -210,6 +210,70 @@ static void read_until_done(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline
     }
 }
 
+/* The tidy fiber: reads while only statements whose callers gave up are
+ * out, so that their room comes back; leaves as soon as a caller waits (it
+ * is handed the reading), and drops the connection, cancelling them on the
+ * server, once the oldest has been out DROP_AFTER_MS. */
+static void tidy(dlc_dbp_conn *c)
+{
+    dlc_dbc_err e = {"", ""};
+    for (;;) {
+        if (!c->conn)
+            return; /* failed meanwhile */
+        drain(c);
+        if (!c->head || others_wait(c, NULL))
+            return;
+        int w = dlc_dbc_wait(PQsocket(c->conn), POLLIN, c->head->sent_ms + DROP_AFTER_MS);
+        if (!c->conn)
+            return;
+        if (w == 0 && !others_wait(c, NULL)) {
+            dlc_dbc_err_set(&e, NULL, "connection dropped: its statements outlived their callers");
+            dlc_dbp_fail(c, DLC_DB_TIMEOUT, &e);
+            return;
+        }
+        if (w < 0 || (w > 0 && !PQconsumeInput(c->conn))) {
+            lose(c, dlc_dbc_judge_error(c->conn, NULL, &e), &e);
+            return;
+        }
+    }
+}
+
+static void hand_over_reading(dlc_dbp_conn *c);
+
+static void tidy_main(void *arg)
+{
+    dlc_dbp_conn *c = arg;
+    c->tidy_posted = false;
+    if (c->reading)
+        return; /* a caller came first */
+    c->reading = true;
+    tidy(c);
+    c->reading = false;
+    hand_over_reading(c);
+}
+
+/* Nobody reads c: the oldest caller still waiting on it takes over, or, if
+ * none waits, the tidy fiber. Also called by a caller that gives up, since
+ * a hand-over to it may have come just as its deadline passed. A caller
+ * still sending is not in its wait yet: it finds nobody reading then. */
+static void hand_over_reading(dlc_dbp_conn *c)
+{
+    if (c->reading || !c->head)
+        return;
+    for (dlc_dbp_entry *next = c->head; next; next = next->next) {
+        if (!next->abandoned) {
+            dlc_loop_waitq_wake_one(&next->wake);
+            return;
+        }
+    }
+    dlc_loop *l = dlc_loop_current();
+    if (l && !c->tidy_posted) {
+        c->tidy_posted = true;
+        c->tidy = (dlc_loop_task){.fn = tidy_main, .arg = c};
+        dlc_loop_post(l, &c->tidy);
+    }
+}
+
 /* Waits for en's results: as the reader when nobody reads, else until the
  * reader hands them over (or leaves, and this caller's turn comes). A
  * caller that is not reading gives up at its deadline. */
@@ -221,16 +285,12 @@ static void await_entry(dlc_dbp_conn *c, dlc_dbp_entry *en, int64_t deadline_ms)
             read_until_done(c, en, deadline_ms);
             c->reading = false;
             en->abandoned = !en->done; /* gave up: its result is thrown away */
-            for (dlc_dbp_entry *next = c->head; next; next = next->next) {
-                if (!next->abandoned) { /* the next reader */
-                    dlc_loop_waitq_wake_one(&next->wake);
-                    break;
-                }
-            }
+            hand_over_reading(c);
             if (en->abandoned)
                 return;
         } else if (!dlc_loop_waitq_wait(&en->wake, deadline_ms) && !en->done) {
             en->abandoned = true;
+            hand_over_reading(c);
             return;
         }
     }

@@ -8,7 +8,11 @@
  * does a reader while others still wait on the connection, unless its
  * oldest statement has been out a second. Otherwise a reader whose
  * deadline passes drops the connection, which cancels the statement on
- * the server, and the others on it fail with it.
+ * the server, and the others on it fail with it. When the last caller
+ * waiting on a connection gives up while statements are still out, a
+ * fiber of its own reads their results (freeing their room) until a new
+ * caller takes over, or drops the connection once the oldest has been out
+ * a second.
  *
  * Used by the fibers of one event loop (or by one ordinary thread): no
  * locks. A statement's entry lives in the connection, not on its caller's
@@ -38,6 +42,9 @@ typedef struct {
     dlc_loop_waitq *room;
     void (*lost)(void *arg, const dlc_dbc_err *e);
     void *arg;
+    /* Reads for callers that gave up when nobody else is left to. */
+    dlc_loop_task tidy;
+    bool tidy_posted;
 } dlc_dbp_conn;
 
 /* Statements in flight on one connection at most: a connection lost (or a

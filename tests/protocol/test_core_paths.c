@@ -205,7 +205,9 @@ static void a_revoked_admin_flag_is_refused_at_once(void **state)
 /* ---- callers with tiny deadlines --------------------------------------------- */
 
 #define N_HOSTILE 8
+#ifndef HOSTILE_MS
 #define HOSTILE_MS 1500
+#endif
 #define N_CALM 40
 
 typedef struct {
@@ -250,7 +252,8 @@ static void tiny_deadlines_hurt_only_their_callers(void **state)
     Dlc__V1__GetMeRequest me = DLC__V1__GET_ME_REQUEST__INIT;
     int64_t until = dlc_clock_mono_ms() + HOSTILE_MS;
     int calm_ok = 0, calm = 0;
-    while (calm < N_CALM || dlc_clock_mono_ms() < until) {
+    /* Stops at the first failure: a stuck pool fails fast, not by ctest's timeout. */
+    while ((calm < N_CALM || dlc_clock_mono_ms() < until) && calm_ok == calm) {
         calm_ok += call_as(g_a.tcp_url, bearer, "dlc.v1.UserService/GetMe", &me.base) == DLC_OK;
         calm++;
     }
