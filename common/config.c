@@ -4,6 +4,7 @@
  * handled everywhere and validated the same way whatever its source.
  */
 #include "common/config.h"
+#include "common/netaddr.h"
 
 #include "common/config_value.h"
 #include "common/config_yaml.h"
@@ -75,6 +76,7 @@ static const key_def keys[] = {
     {KEY("server.trusted_proxies", T_LIST, server.trusted_proxies, "")},
     {KEY("rpc.listen", T_LIST, rpc.listen, "tcp://127.0.0.1:7070")},
     {KEY("rpc.endpoints", T_LIST, rpc.endpoints, "tcp://127.0.0.1:7070")},
+    {KEY("rpc.trusted_peers", T_LIST, rpc.trusted_peers, "ipc,127.0.0.1,::1")},
     /* Event-loop threads of the core; 0: one per CPU. */
     {KEY("rpc.workers", T_INT, rpc.workers, "0"), .lo = 0, .hi = 64},
     {KEY("rpc.max_in_flight", T_INT, rpc.max_in_flight, "256"), .lo = 1, .hi = 65536},
@@ -121,8 +123,16 @@ static const key_def keys[] = {
      .flags = F_RELOAD},
     {KEY("ratelimit.store", T_ENUM, ratelimit.store, "memory"), .choices = stores},
     {KEY("ratelimit.max_keys", T_INT, ratelimit.max_keys, "100000"), .lo = 1, .hi = 10000000},
+    {KEY("ratelimit.ipv6_prefix", T_INT, ratelimit.ipv6_prefix, "64"), .lo = 1, .hi = 128,
+     .flags = F_RELOAD},
     POLICY(login_per_ip, "30", "1m", "10"),
     POLICY(login_per_user, "10", "15m", "5"),
+    POLICY(login_per_user_total, "100", "15m", "30"),
+    POLICY(master_global, "30", "1m", "10"),
+    POLICY(register_per_ip, "20", "1h", "10"),
+    POLICY(register_global, "600", "1h", "60"),
+    POLICY(reset_per_ip, "10", "1h", "5"),
+    POLICY(reset_global, "300", "1h", "30"),
     POLICY(reset_per_user, "3", "1h", "3"),
     {KEY("cache.enabled", T_BOOL, cache.enabled, "true")},
     {KEY("cache.default_ttl_seconds", T_INT, cache.default_ttl_seconds, "300"), .lo = 1,
@@ -428,6 +438,17 @@ void dlc_config_defaults(dlc_config *c)
         set_text(c, &keys[i], keys[i].def, &o);
 }
 
+/* Every entry an address or a CIDR range (or the word skip). */
+static bool addresses_ok(const origin *o, const char *key, const dlc_strlist *l, const char *skip)
+{
+    char why[160];
+    dlc_addr_list *parsed = dlc_addr_list_new(l, key, skip, why, sizeof why);
+    dlc_addr_list_free(parsed);
+    if (!parsed)
+        fail(o, key, "%s", why);
+    return parsed != NULL;
+}
+
 int dlc_config_validate(const dlc_config *c, dlc_config_error *err)
 {
     origin o = {err, c->source_file ? c->source_file : "config", 0};
@@ -436,6 +457,9 @@ int dlc_config_validate(const dlc_config *c, dlc_config_error *err)
         return fail(&o, "rpc.listen", "must name at least one address");
     if (c->rpc.endpoints.count == 0)
         return fail(&o, "rpc.endpoints", "must name at least one address");
+    if (!addresses_ok(&o, "server.trusted_proxies", &c->server.trusted_proxies, NULL) ||
+        !addresses_ok(&o, "rpc.trusted_peers", &c->rpc.trusted_peers, "ipc"))
+        return -1;
     if (c->auth.jwt.leeway_ms >= ttl)
         return fail(&o, "auth.jwt.leeway", "must be shorter than auth.jwt.ttl");
     size_t secret = strlen(c->auth.jwt.secret);

@@ -56,8 +56,9 @@ typedef struct dlc_config {
     struct {
         dlc_strlist listen;
         dlc_strlist endpoints;
-        int workers;       /* event-loop threads; 0: one per CPU */
-        int max_in_flight; /* requests a core serves at once */
+        dlc_strlist trusted_peers; /* "ipc", addresses, CIDR ranges: x-client-ip believed */
+        int workers;               /* event-loop threads; 0: one per CPU */
+        int max_in_flight;         /* requests a core serves at once */
         int64_t max_message_bytes;
         int64_t default_timeout_ms;
     } rpc;
@@ -98,9 +99,12 @@ typedef struct dlc_config {
         bool enabled;
         int requests_per_minute; /* the greet policy (per client) */
         int burst_size;
-        char *store; /* memory | postgres */
-        int max_keys;
-        dlc_rate_policy login_per_ip, login_per_user, reset_per_user;
+        char *store;     /* memory | postgres */
+        int max_keys;    /* per policy */
+        int ipv6_prefix; /* an IPv6 client is its first ipv6_prefix bits */
+        dlc_rate_policy login_per_ip, login_per_user, login_per_user_total, master_global;
+        dlc_rate_policy register_per_ip, register_global, reset_per_ip, reset_global;
+        dlc_rate_policy reset_per_user;
     } ratelimit;
     struct {
         bool enabled;
@@ -129,7 +133,7 @@ typedef struct dlc_config {
 typedef struct {
     char source[256]; /* file path, "env" or "flag" */
     int line;
-    char key[128];    /* dotted key, e.g. "rpc.workers" */
+    char key[128]; /* dotted key, e.g. "rpc.workers" */
     char message[256];
 } dlc_config_error;
 
@@ -149,16 +153,14 @@ int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err
 
 /* Sets one dotted key from text (a flag). Lists take comma-separated text and
  * replace the whole list. Returns 0 or -1 (err filled, source "flag"). */
-int dlc_config_set(dlc_config *c, const char *key, const char *value,
-                   dlc_config_error *err);
+int dlc_config_set(dlc_config *c, const char *key, const char *value, dlc_config_error *err);
 
 /* Cross-field checks after all layers (e.g. workers ≥ 1, non-empty listen).
  * Returns 0 or -1 (err filled; source is c->source_file or "config"). */
 int dlc_config_validate(const dlc_config *c, dlc_config_error *err);
 
 /* defaults + file (when path non-NULL) + env + validate, in that order. */
-int dlc_config_load(dlc_config *c, const char *path, char *const *envp,
-                    dlc_config_error *err);
+int dlc_config_load(dlc_config *c, const char *path, char *const *envp, dlc_config_error *err);
 
 /* "file:line: key: message" (or "env: key: message"); returns buf. */
 const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size_t len);

@@ -21,7 +21,7 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (!(gw->trusted = dlc_proxy_list_new(&cfg->server.trusted_proxies, err, errlen)))
+    if (!(gw->trusted = dlc_addr_list_new(&cfg->server.trusted_proxies, "server.trusted_proxies", NULL, err, errlen)))
         return -1;
     for (size_t i = 0; i < dlc_endpoint_count; i++) {
         if (dlc_endpoints[i].rpc && !dlc_contract_find(dlc_endpoints[i].rpc)) {
@@ -55,7 +55,7 @@ void dlc_gateway_free(dlc_gateway *gw)
     dlc_client_close(gw->client);
     dlc_router_free(gw->router);
     free(gw->routes);
-    dlc_proxy_list_free(gw->trusted);
+    dlc_addr_list_free(gw->trusted);
     dlc_reload_free(gw->live);
     dlc_config_free(&gw->cfg);
 }

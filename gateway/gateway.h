@@ -39,7 +39,7 @@ extern const size_t dlc_endpoint_count;
 struct dlc_gateway {
     dlc_config cfg;   /* owned copy of the start-up configuration: restart-only keys */
     dlc_reload *live; /* the running configuration, hot-reloaded */
-    dlc_proxy_list *trusted; /* server.trusted_proxies, parsed */
+    dlc_addr_list *trusted; /* server.trusted_proxies, parsed */
     dlc_client *client;
     dlc_router *router;
     dlc_route *routes; /* built from dlc_endpoints */

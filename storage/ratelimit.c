@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #define STMT_TAKE "ratelimit_take"
+#define STMT_REFUND "ratelimit_refund"
 
 /* $1 key, $2 T, $3 tau. base = max(tat, now); allowed iff base - now <= tau,
  * then tat = base + T; a denied request leaves tat as it was. The SET
@@ -23,8 +24,14 @@ static const char TAKE_SQL[] =
     "            <= $3::bigint "
     "RETURNING b.allowed, (SELECT ms FROM clock), b.tat_ms";
 
+/* $1 key, $2 T: one request's time back (a tat at or below now is a full
+ * bucket, as an absent one). */
+static const char REFUND_SQL[] =
+    "UPDATE ratelimit_buckets SET tat_ms = tat_ms - $2::bigint WHERE key = $1";
+
 const dlc_db_stmt dlc_ratelimit_db_statements[] = {
     {STMT_TAKE, TAKE_SQL, 3},
+    {STMT_REFUND, REFUND_SQL, 2},
 };
 const size_t dlc_ratelimit_db_statement_count =
     sizeof dlc_ratelimit_db_statements / sizeof dlc_ratelimit_db_statements[0];
@@ -47,6 +54,13 @@ dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64
     out->tat_ms = dlc_db_get_i64(res, 0, 2);
     PQclear(res);
     return DLC_DB_OK;
+}
+
+dlc_db_rc dlc_ratelimit_db_refund(dlc_db *db, const char *key, int64_t t_ms, int64_t deadline_ms)
+{
+    dlc_db_int_text t = dlc_db_int(t_ms);
+    const char *values[] = {key, t.text};
+    return dlc_db_run(db, STMT_REFUND, 2, values, deadline_ms, NULL, NULL, NULL);
 }
 
 long dlc_ratelimit_db_sweep(dlc_conn *conn)

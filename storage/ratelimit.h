@@ -21,14 +21,17 @@ extern const size_t dlc_ratelimit_db_statement_count;
 /* What the statement decided for one request. */
 typedef struct {
     bool allowed;
-    int64_t now_ms;   /* the database's clock */
-    int64_t tat_ms;   /* the bucket's state after the decision */
+    int64_t now_ms; /* the database's clock */
+    int64_t tat_ms; /* the bucket's state after the decision */
 } dlc_ratelimit_db_result;
 
 /* One request against key with emission interval t_ms and tolerance
  * tau_ms (see dlc_limit_params). */
 dlc_db_rc dlc_ratelimit_db_take(dlc_db *db, const char *key, int64_t t_ms, int64_t tau_ms,
                                 int64_t deadline_ms, dlc_ratelimit_db_result *out);
+
+/* Gives back one request's time (t_ms) of key's bucket. */
+dlc_db_rc dlc_ratelimit_db_refund(dlc_db *db, const char *key, int64_t t_ms, int64_t deadline_ms);
 
 /* Deletes buckets that are full again (housekeeping, blocking connection).
  * Returns the number deleted, or -1 (logged). */

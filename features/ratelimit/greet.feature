@@ -75,3 +75,18 @@ Feature: Rate limiting of greetings
     When 6 requests GET "/api/v1/greet/ann" at 20 per second through gateways "1,2"
     Then 4 of them answered 200
     And 2 of them answered 429
+
+  Scenario: Greetings of v2 share the greet budget
+    Given rate limiting allows 60 greetings per minute with a burst of 2
+    And the configuration sets "api.v2_enabled" to true
+    When I GET "/api/v1/greet/ann"
+    And I POST "/api/v2/greet" with JSON:
+      """
+      {"name": "ann"}
+      """
+    Then the status is 200
+    When I POST "/api/v2/greet" with JSON:
+      """
+      {"name": "ann"}
+      """
+    Then the status is 429

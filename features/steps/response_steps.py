@@ -87,6 +87,14 @@ def step_header_is(context, name, value):
            "expected %s: %s" % (name, expected))
 
 
+@then("one of the response headers \"{name:Key}\" is '{value}'")
+def step_one_header_is(context, name, value):
+    """A field sent several times (one RateLimit-Policy per policy checked)."""
+    expected = _expected(context, value)
+    values = response(context).headers.get_all(name) or []
+    _check(context, expected in values, "expected %s among %s: %s" % (expected, name, values))
+
+
 @then('the response header "{name:Key}" contains "{token:Text}"')
 def step_header_contains(context, name, token):
     """Token membership in a comma-separated list ("Allow: GET, POST")."""

@@ -132,17 +132,18 @@ static void peer_of(nng_msg *msg, char *buf, size_t len)
     nng_pipe p = nng_msg_get_pipe(msg);
     nng_sockaddr sa;
     char addr[INET6_ADDRSTRLEN] = "";
-    int pid = 0;
+    uint64_t pid = 0;
     buf[0] = '\0';
-    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+    /* an ipc pipe: its peer's pid (a uint64_t option) */
+    if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) == 0)
+        snprintf(buf, len, "ipc:pid:%llu", (unsigned long long)pid);
+    else if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
         return;
-    if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET, &sa.s_in.sa_addr, addr, sizeof addr))
+    else if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET, &sa.s_in.sa_addr, addr, sizeof addr))
         snprintf(buf, len, "tcp:%s", addr);
     else if (sa.s_family == NNG_AF_INET6 &&
              inet_ntop(AF_INET6, sa.s_in6.sa_addr, addr, sizeof addr))
         snprintf(buf, len, "tcp:%s", addr);
-    else if (sa.s_family == NNG_AF_IPC && nng_pipe_get_int(p, NNG_OPT_IPC_PEER_PID, &pid) == 0)
-        snprintf(buf, len, "ipc:pid:%d", pid);
 }
 
 /* Turns one received frame into one response frame (NULL only on OOM). */

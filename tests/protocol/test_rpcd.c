@@ -34,7 +34,8 @@
 
 static char g_db[64];
 static dlc_test_rpcd g_core;   /* api.v2_enabled = true */
-static dlc_test_rpcd g_core_v1; /* defaults (v2 disabled), greet limited to burst 3, 1/min */
+static dlc_test_rpcd g_core_v1; /* defaults (v2 disabled), greet limited to burst 3, 1/min,
+                                  x-client-ip believed from ipc peers only */
 
 static int setup(void **state)
 {
@@ -44,7 +45,8 @@ static int setup(void **state)
     if (dlc_testdb_create(g_db, sizeof g_db) != 0 || dlc_test_rpcd_start(&g_core, g_db, v2) != 0)
         return -1;
     static char *limited[] = {"DLC_RATELIMIT_ENABLED=true", "DLC_RATELIMIT_BURST_SIZE=3",
-                              "DLC_RATELIMIT_REQUESTS_PER_MINUTE=1", NULL};
+                              "DLC_RATELIMIT_REQUESTS_PER_MINUTE=1", "DLC_RPC_TRUSTED_PEERS=ipc",
+                              NULL};
     return dlc_test_rpcd_start(&g_core_v1, g_db, limited);
 }
 
@@ -318,20 +320,42 @@ static dlc_code greet_from(const char *url, const char *client_ip, dlc_status *s
 }
 
 /* A direct caller without x-client-ip is keyed by its connection's peer;
- * each forwarded client IP has a budget of its own. */
+ * each client IP a trusted peer forwards has a budget of its own, an IPv6
+ * client one per /64. */
 static void greet_is_rate_limited_per_client(void **state)
 {
     (void)state;
     dlc_status st;
+    const char *ipc = g_core_v1.ipc_url;
     for (int i = 0; i < 3; i++)
-        assert_int_equal(greet_from(g_core_v1.ipc_url, NULL, &st), DLC_OK);
-    assert_int_equal(greet_from(g_core_v1.ipc_url, NULL, &st), DLC_RESOURCE_EXHAUSTED);
+        assert_int_equal(greet_from(ipc, NULL, &st), DLC_OK);
+    assert_int_equal(greet_from(ipc, NULL, &st), DLC_RESOURCE_EXHAUSTED);
     assert_string_equal(dlc_status_reason(&st), "rate_limited");
     assert_true(st.retry_after_ms > 0 && st.retry_after_ms <= 60000);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(greet_from(g_core_v1.ipc_url, "203.0.113.7", &st), DLC_OK);
-    assert_int_equal(greet_from(g_core_v1.tcp_url, "203.0.113.7", &st), DLC_RESOURCE_EXHAUSTED);
-    assert_int_equal(greet_from(g_core_v1.tcp_url, "203.0.113.8", &st), DLC_OK);
+        assert_int_equal(greet_from(ipc, "203.0.113.7", &st), DLC_OK);
+    assert_int_equal(greet_from(ipc, "203.0.113.7", &st), DLC_RESOURCE_EXHAUSTED);
+    assert_int_equal(greet_from(ipc, "203.0.113.8", &st), DLC_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(greet_from(ipc, "2001:db8:0:1::1", &st), DLC_OK);
+    assert_int_equal(greet_from(ipc, "2001:db8:0:1:ffff::9", &st), DLC_RESOURCE_EXHAUSTED);
+    assert_int_equal(greet_from(ipc, "2001:db8:0:2::1", &st), DLC_OK);
+}
+
+/* What an untrusted peer says in x-client-ip is ignored: it is keyed by its
+ * connection, whatever address it names. */
+static void untrusted_peers_cannot_pick_their_key(void **state)
+{
+    (void)state;
+    dlc_status st;
+    char ip[32];
+    int ok = 0;
+    for (int i = 0; i < 6; i++) {
+        snprintf(ip, sizeof ip, "198.51.100.%d", i + 1);
+        ok += greet_from(g_core_v1.tcp_url, ip, &st) == DLC_OK;
+    }
+    assert_true(ok <= 3);
+    assert_int_equal(greet_from(g_core_v1.tcp_url, "198.51.100.99", &st), DLC_RESOURCE_EXHAUSTED);
 }
 
 static void health_check_and_info(void **state)
@@ -458,6 +482,7 @@ int main(void)
         cmocka_unit_test(greet_v1_over_tcp_and_ipc),
         cmocka_unit_test(greet_v2_enabled_and_disabled),
         cmocka_unit_test(greet_is_rate_limited_per_client),
+        cmocka_unit_test(untrusted_peers_cannot_pick_their_key),
         cmocka_unit_test(greet_name_validation),
         cmocka_unit_test(unknown_method_is_unimplemented),
         cmocka_unit_test(garbage_is_invalid_argument),

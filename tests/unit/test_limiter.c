@@ -189,10 +189,6 @@ static void new_rejects_zero(void **state)
     (void)state;
     assert_null(dlc_limiter_new(0));
     dlc_limiter_free(NULL);
-    int64_t fresh = 0;
-    dlc_limit_decision d = dlc_limiter_take(NULL, "k", &per_minute_10, T0);
-    assert_true(d.allowed);
-    assert_int_equal(d.remaining, dlc_limit_step(&fresh, &per_minute_10, T0).remaining);
 }
 
 static void take_burst_then_deny(void **state)
@@ -231,17 +227,17 @@ static void independent_keys(void **state)
     assert_int_equal(dlc_limiter_size(l), 4);
 }
 
-/* 300-byte keys differing only in their last byte, and the 127-byte prefix alone. */
+/* 300-byte keys differing only in their last byte, and a prefix of one. */
 static void long_keys_distinct(void **state)
 {
     dlc_limiter *l = *state;
-    char a[301], b[301], prefix[DLC_LIMIT_KEY_MAX];
+    char a[301], b[301], prefix[128];
     memset(a, 'x', 300);
     a[300] = '\0';
     memcpy(b, a, sizeof b);
     b[299] = 'y';
-    memcpy(prefix, a, DLC_LIMIT_KEY_MAX - 1);
-    prefix[DLC_LIMIT_KEY_MAX - 1] = '\0';
+    memcpy(prefix, a, sizeof prefix - 1);
+    prefix[sizeof prefix - 1] = '\0';
 
     assert_int_equal(take_n(l, a, &per_minute_10, T0, 11), 10);
     assert_int_equal(take_n(l, b, &per_minute_10, T0, 11), 10);
@@ -278,8 +274,11 @@ static void sweep_drops_only_full(void **state)
 }
 
 /* max_keys 64 = 1 bucket per shard. The bound is DLC_LIMIT_SHARDS *
- * ceil(cap / DLC_LIMIT_SHARDS) (here exactly 64): each shard rounds up. */
-static void hard_cap_keeps_heavy_keys(void **state)
+ * ceil(cap / DLC_LIMIT_SHARDS) (here exactly 64): each shard rounds up. A
+ * flood of new keys never evicts a bucket that holds state, and once the
+ * table is full the newcomers share the overflow bucket: its burst, then
+ * its rate, for all of them together. */
+static void full_table_gets_coarser_never_open(void **state)
 {
     (void)state;
     const size_t cap = 64;
@@ -287,36 +286,71 @@ static void hard_cap_keeps_heavy_keys(void **state)
     dlc_limiter *l = dlc_limiter_new(cap);
     assert_non_null(l);
     assert_int_equal(take_n(l, "heavy", &per_minute_10, T0, 10), 10);
+    int allowed = 0, overflowed = 0;
     for (int i = 0; i < 10000; i++) {
         char key[32];
         snprintf(key, sizeof key, "flood|%d", i);
-        int64_t now = T0 + i / 10; /* one-shot keys: tat = now + 1 s < heavy's */
-        assert_true(dlc_limiter_take(l, key, &per_minute_10, now).allowed);
+        dlc_limit_decision d = dlc_limiter_take(l, key, &per_minute_10, T0 + i / 100);
+        allowed += d.allowed;
+        overflowed += d.overflow;
         assert_true(dlc_limiter_size(l) <= bound);
         if (i % 500 == 0)
-            assert_false(dlc_limiter_take(l, "heavy", &per_minute_10, now).allowed);
+            assert_false(dlc_limiter_take(l, "heavy", &per_minute_10, T0 + i / 100).allowed);
     }
+    /* At most one per stored bucket, plus the overflow's burst and the
+     * one a second it refills over the 100 s the flood took. */
+    assert_true(overflowed >= 10000 - (int)bound);
+    assert_true(allowed <= (int)bound + 10 + 100 + 1);
     expect_denied(dlc_limiter_take(l, "heavy", &per_minute_10, T0 + 999), 1, 9001);
     dlc_limiter_free(l);
 }
 
-/* An odd cap: 100 keys = 2 per shard, 128 in all; heavy keys survive too. */
-static void hard_cap_rounds_per_shard(void **state)
+/* Buckets that refilled hold nothing: a full table takes newcomers again
+ * once they have, without a sweep. */
+static void full_buckets_make_room(void **state)
 {
     (void)state;
-    dlc_limiter *l = dlc_limiter_new(100);
+    dlc_limiter *l = dlc_limiter_new(64);
     assert_non_null(l);
-    const size_t bound = DLC_LIMIT_SHARDS * ((100 + DLC_LIMIT_SHARDS - 1) / DLC_LIMIT_SHARDS);
-    assert_int_equal(take_n(l, "heavy", &per_minute_10, T0, 11), 10);
-    for (int i = 0; i < 10000; i++) {
+    for (int i = 0; i < 5000; i++) {
         char key[32];
-        snprintf(key, sizeof key, "flood|%d", i);
-        dlc_limiter_take(l, key, &per_minute_10, T0);
+        snprintf(key, sizeof key, "k|%d", i);
+        dlc_limiter_take(l, key, &per_minute_10, T0); /* full at T0 + 1 s */
     }
-    assert_true(dlc_limiter_size(l) <= bound);
-    assert_true(dlc_limiter_size(l) > 64);
-    assert_false(dlc_limiter_take(l, "heavy", &per_minute_10, T0).allowed);
+    assert_true(dlc_limiter_take(l, "late", &per_minute_10, T0).overflow);
+    dlc_limit_decision d = dlc_limiter_take(l, "later", &per_minute_10, T0 + 1000);
+    assert_false(d.overflow);
+    assert_true(d.allowed);
     dlc_limiter_free(l);
+}
+
+/* A refund gives one request back (a login that succeeded); never more
+ * than a full bucket; a key charged to the overflow refunds the overflow. */
+static void refund_gives_one_back(void **state)
+{
+    dlc_limiter *l = *state;
+    assert_int_equal(take_n(l, "ann", &per_minute_10, T0, 12), 10);
+    dlc_limiter_refund(l, "ann", &per_minute_10, T0);
+    assert_true(dlc_limiter_take(l, "ann", &per_minute_10, T0).allowed);
+    assert_false(dlc_limiter_take(l, "ann", &per_minute_10, T0).allowed);
+    for (int i = 0; i < 20; i++)
+        dlc_limiter_refund(l, "ann", &per_minute_10, T0);
+    assert_int_equal(dlc_limiter_size(l), 0); /* full again: dropped */
+    assert_int_equal(take_n(l, "ann", &per_minute_10, T0, 12), 10);
+
+    dlc_limiter *small = dlc_limiter_new(64);
+    assert_non_null(small);
+    for (int i = 0; i < 5000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k|%d", i);
+        dlc_limiter_take(small, key, &per_minute_10, T0);
+    }
+    assert_false(dlc_limiter_take(small, "bob", &per_minute_10, T0).allowed); /* overflow spent */
+    dlc_limiter_refund(small, "bob", &per_minute_10, T0);
+    dlc_limit_decision d = dlc_limiter_take(small, "bob", &per_minute_10, T0);
+    assert_true(d.overflow);
+    assert_true(d.allowed);
+    dlc_limiter_free(small);
 }
 
 /* Random takes and sweeps over 2000 keys (no cap pressure) decide exactly as
@@ -403,8 +437,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(independent_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(long_keys_distinct, setup, teardown),
         cmocka_unit_test_setup_teardown(sweep_drops_only_full, setup, teardown),
-        cmocka_unit_test(hard_cap_keeps_heavy_keys),
-        cmocka_unit_test(hard_cap_rounds_per_shard),
+        cmocka_unit_test(full_table_gets_coarser_never_open),
+        cmocka_unit_test(full_buckets_make_room),
+        cmocka_unit_test_setup_teardown(refund_gives_one_back, setup, teardown),
         cmocka_unit_test(matches_reference_model),
         cmocka_unit_test_setup_teardown(concurrent_same_key, setup, teardown),
     };

@@ -1,4 +1,5 @@
-/* Who the client is: X-Forwarded-For is believed only from trusted proxies. */
+/* Who the client is: X-Forwarded-For is believed only from trusted proxies;
+ * the key a client is limited by (common/netaddr). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,26 +11,28 @@
 #include <string.h>
 
 static char *TRUSTED_ITEMS[] = {"10.0.0.1", "192.168.0.0/16", "fd00::/8"};
-static dlc_proxy_list *TRUSTED, *NONE;
+static dlc_addr_list *TRUSTED, *NONE;
 
 static int parse_lists(void **state)
 {
     (void)state;
     char err[128];
-    TRUSTED = dlc_proxy_list_new(&(dlc_strlist){TRUSTED_ITEMS, 3}, err, sizeof err);
-    NONE = dlc_proxy_list_new(&(dlc_strlist){NULL, 0}, err, sizeof err);
+    TRUSTED = dlc_addr_list_new(&(dlc_strlist){TRUSTED_ITEMS, 3}, "server.trusted_proxies", NULL,
+                                err, sizeof err);
+    NONE =
+        dlc_addr_list_new(&(dlc_strlist){NULL, 0}, "server.trusted_proxies", NULL, err, sizeof err);
     return TRUSTED && NONE ? 0 : -1;
 }
 
 static int free_lists(void **state)
 {
     (void)state;
-    dlc_proxy_list_free(TRUSTED);
-    dlc_proxy_list_free(NONE);
+    dlc_addr_list_free(TRUSTED);
+    dlc_addr_list_free(NONE);
     return 0;
 }
 
-static const char *client(const dlc_proxy_list *t, const char *peer, const char *xff)
+static const char *client(const dlc_addr_list *t, const char *peer, const char *xff)
 {
     static char out[64];
     return dlc_proxy_client_ip(t, peer, xff, out, sizeof out);
@@ -38,14 +41,14 @@ static const char *client(const dlc_proxy_list *t, const char *peer, const char 
 static void trusted_entries_and_ranges(void **state)
 {
     (void)state;
-    assert_true(dlc_proxy_trusted(TRUSTED, "10.0.0.1"));
-    assert_false(dlc_proxy_trusted(TRUSTED, "10.0.0.2"));
-    assert_true(dlc_proxy_trusted(TRUSTED, "192.168.44.5"));
-    assert_false(dlc_proxy_trusted(TRUSTED, "192.169.0.1"));
-    assert_true(dlc_proxy_trusted(TRUSTED, "fd12::1"));
-    assert_false(dlc_proxy_trusted(TRUSTED, "fe80::1"));
-    assert_false(dlc_proxy_trusted(TRUSTED, "not an address"));
-    assert_false(dlc_proxy_trusted(NONE, "10.0.0.1"));
+    assert_true(dlc_addr_list_has(TRUSTED, "10.0.0.1"));
+    assert_false(dlc_addr_list_has(TRUSTED, "10.0.0.2"));
+    assert_true(dlc_addr_list_has(TRUSTED, "192.168.44.5"));
+    assert_false(dlc_addr_list_has(TRUSTED, "192.169.0.1"));
+    assert_true(dlc_addr_list_has(TRUSTED, "fd12::1"));
+    assert_false(dlc_addr_list_has(TRUSTED, "fe80::1"));
+    assert_false(dlc_addr_list_has(TRUSTED, "not an address"));
+    assert_false(dlc_addr_list_has(NONE, "10.0.0.1"));
 }
 
 static void forwarded_for_only_from_trusted_peers(void **state)
@@ -74,19 +77,45 @@ static void forwarded_for_only_from_trusted_peers(void **state)
 static void malformed_entries_are_refused(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"10.0.0.0/", "10.0.0.0/x", "10.0.0.0/33", "::/129",
-                                      "10.0.0.0/8 ", "proxy.example", ""};
+    static const char *const bad[] = {
+        "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/33", "::/129", "10.0.0.0/8 ", "proxy.example", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *items[] = {(char *)bad[i]};
         char err[128] = "";
-        assert_null(dlc_proxy_list_new(&(dlc_strlist){items, 1}, err, sizeof err));
+        assert_null(dlc_addr_list_new(&(dlc_strlist){items, 1}, "server.trusted_proxies", NULL, err,
+                                      sizeof err));
         assert_non_null(strstr(err, "server.trusted_proxies"));
     }
+}
+
+static const char *key_of(const char *addr, int prefix)
+{
+    static char out[64];
+    dlc_addr_client_key(addr, prefix, out, sizeof out);
+    return out;
+}
+
+static void client_keys(void **state)
+{
+    (void)state;
+    assert_string_equal(key_of("203.0.113.7", 64), "203.0.113.7");
+    assert_string_equal(key_of("::ffff:203.0.113.7", 64), "203.0.113.7");
+    /* every address of a /64 is one client */
+    assert_string_equal(key_of("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+    assert_string_equal(key_of("2001:db8:1:2:ffff:ffff:ffff:ffff", 64), "2001:db8:1:2::/64");
+    assert_string_equal(key_of("2001:db8:1:3::1", 64), "2001:db8:1:3::/64");
+    assert_string_equal(key_of("2001:db8:1:2:aaaa::1", 56), "2001:db8:1::/56");
+    assert_string_equal(key_of("2001:db8:1:2:aaaa::1", 60), "2001:db8:1::/60");
+    assert_string_equal(key_of("2001:db8::1", 128), "2001:db8::1/128");
+    char out[64];
+    assert_false(dlc_addr_client_key("not an address", 64, out, sizeof out));
+    assert_string_equal(out, "");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(client_keys),
         cmocka_unit_test(trusted_entries_and_ranges),
         cmocka_unit_test(forwarded_for_only_from_trusted_peers),
         cmocka_unit_test(malformed_entries_are_refused),

@@ -72,33 +72,23 @@ dlc_limit_decision dlc_limit_step(int64_t *tat, const dlc_limit_rule *rule, int6
 
 /* ---- keys ----------------------------------------------------------------- */
 
+/* A key is held as its 64-bit SipHash under a random per-limiter secret,
+ * never as text: 16 bytes a bucket whatever the key's length. Two keys
+ * share a bucket only when their keyed hashes collide (about n^2 / 2^65
+ * for n keys held: 3e-10 at 100,000), which a client cannot aim for
+ * without the secret; a collision makes limiting coarser, never open. */
 typedef struct {
-    uint64_t hash;  /* keyed SipHash of the whole key */
-    bool truncated; /* the key had DLC_LIMIT_KEY_MAX bytes or more */
-    char key[DLC_LIMIT_KEY_MAX];
-} key_id;
-
-typedef struct {
-    key_id id;
+    uint64_t hash;
     int64_t tat;
 } bucket;
 
-static void key_id_make(const unsigned char seed[crypto_shorthash_KEYBYTES], const char *key,
-                        key_id *id)
+static uint64_t key_hash(const unsigned char seed[crypto_shorthash_KEYBYTES], const char *key)
 {
-    size_t len = strlen(key);
-    size_t kept = len < DLC_LIMIT_KEY_MAX ? len : DLC_LIMIT_KEY_MAX - 1;
     unsigned char h[crypto_shorthash_BYTES];
-    crypto_shorthash(h, (const unsigned char *)key, len, seed);
-    memcpy(&id->hash, h, sizeof id->hash);
-    id->truncated = kept < len;
-    memcpy(id->key, key, kept);
-    id->key[kept] = '\0';
-}
-
-static bool key_id_equal(const key_id *a, const key_id *b)
-{
-    return a->hash == b->hash && a->truncated == b->truncated && strcmp(a->key, b->key) == 0;
+    crypto_shorthash(h, (const unsigned char *)key, strlen(key), seed);
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    return v;
 }
 
 /* ---- shard: dense buckets + linear-probing index -------------------------- */
@@ -109,10 +99,19 @@ typedef struct {
     uint32_t *slots;                 /* owned; mask + 1 entries (>= 2 * alloc):
                                         bucket index + 1, 0 = empty */
     size_t n, alloc, cap, mask;
+    int64_t full_at; /* no bucket is full before this (a lower bound of the tats) */
 } shard;
+
+/* Where newcomers go while their shard is full of buckets that still hold
+ * state: one bucket for all of them. */
+typedef struct {
+    _Alignas(64) pthread_mutex_t mu;
+    int64_t tat;
+} overflow;
 
 struct dlc_limiter {
     shard shards[DLC_LIMIT_SHARDS];
+    overflow over;
     unsigned char seed[crypto_shorthash_KEYBYTES];
 };
 
@@ -127,12 +126,12 @@ static size_t next(const shard *s, size_t i)
 }
 
 /* Slot position holding id, or NOT_FOUND. Ends: the table is at most half full. */
-static size_t shard_find(const shard *s, const key_id *id)
+static size_t shard_find(const shard *s, uint64_t hash)
 {
     if (!s->slots)
         return NOT_FOUND;
-    for (size_t i = home(s, id->hash); s->slots[i]; i = next(s, i))
-        if (key_id_equal(&s->buckets[s->slots[i] - 1].id, id))
+    for (size_t i = home(s, hash); s->slots[i]; i = next(s, i))
+        if (s->buckets[s->slots[i] - 1].hash == hash)
             return i;
     return NOT_FOUND;
 }
@@ -140,7 +139,7 @@ static size_t shard_find(const shard *s, const key_id *id)
 /* Slot position of bucket idx (which must be indexed). */
 static size_t slot_of(const shard *s, size_t idx)
 {
-    size_t i = home(s, s->buckets[idx].id.hash);
+    size_t i = home(s, s->buckets[idx].hash);
     while (s->slots[i] != idx + 1)
         i = next(s, i);
     return i;
@@ -148,7 +147,7 @@ static size_t slot_of(const shard *s, size_t idx)
 
 static void slot_put(shard *s, size_t idx)
 {
-    size_t i = home(s, s->buckets[idx].id.hash);
+    size_t i = home(s, s->buckets[idx].hash);
     while (s->slots[i])
         i = next(s, i);
     s->slots[i] = (uint32_t)(idx + 1);
@@ -164,7 +163,7 @@ static bool cyclic_between(size_t lo, size_t x, size_t hi)
 static void slot_clear(shard *s, size_t hole)
 {
     for (size_t i = next(s, hole); s->slots[i]; i = next(s, i)) {
-        if (!cyclic_between(hole, home(s, s->buckets[s->slots[i] - 1].id.hash), i)) {
+        if (!cyclic_between(hole, home(s, s->buckets[s->slots[i] - 1].hash), i)) {
             s->slots[hole] = s->slots[i];
             hole = i;
         }
@@ -215,58 +214,84 @@ static bool shard_grow(shard *s)
     return true;
 }
 
-/* Drops the buckets full at now (tat <= now); returns how many. */
+/* Drops the buckets full at now (tat <= now); returns how many. Notes when
+ * the next one can be full, so that a full shard is not scanned in vain. */
 static size_t shard_drop_full(shard *s, int64_t now)
 {
     size_t dropped = 0;
+    s->full_at = INT64_MAX;
     for (size_t i = 0; i < s->n;) {
         if (s->buckets[i].tat <= now) {
             shard_remove(s, i);
             dropped++;
         } else {
+            if (s->buckets[i].tat < s->full_at)
+                s->full_at = s->buckets[i].tat;
             i++;
         }
     }
     return dropped;
 }
 
-/* Index of the bucket nearest to full (smallest tat); s->n > 0. */
-static size_t shard_nearest_full(const shard *s)
+/* Room for a newcomer: a free place, or one a full bucket (which holds
+ * nothing) leaves. A bucket that still holds state is never evicted:
+ * that would forgive its debt. false: the shard is full of such buckets,
+ * or memory ran out. */
+static bool shard_make_room(shard *s, int64_t now)
 {
-    size_t min = 0;
-    for (size_t i = 1; i < s->n; i++)
-        if (s->buckets[i].tat < s->buckets[min].tat)
-            min = i;
-    return min;
-}
-
-/* Room for a newcomer whose tat is tat. false: the newcomer is itself the
- * bucket nearest to full (so it is the one left out), or memory ran out. */
-static bool shard_make_room(shard *s, int64_t now, int64_t tat)
-{
-    if (s->n == s->cap && shard_drop_full(s, now) == 0) {
-        size_t min = shard_nearest_full(s);
-        if (s->buckets[min].tat >= tat)
-            return false;
-        shard_remove(s, min);
-    }
+    if (s->n == s->cap && (now < s->full_at || shard_drop_full(s, now) == 0))
+        return false;
     return s->n < s->alloc || shard_grow(s);
 }
 
-static dlc_limit_decision shard_take(shard *s, const key_id *id, const dlc_limit_rule *rule,
-                                     int64_t now_ms)
+/* The bucket's state is now tat (new: inserted, full: dropped). */
+static void shard_note(shard *s, size_t pos, int64_t tat)
 {
-    size_t pos = shard_find(s, id);
+    if (tat < s->full_at)
+        s->full_at = tat;
+    if (pos != NOT_FOUND)
+        s->buckets[s->slots[pos] - 1].tat = tat;
+}
+
+/* The decision for hash; *stored false when the shard had no room (the
+ * caller charges the overflow bucket instead). */
+static dlc_limit_decision shard_take(shard *s, uint64_t hash, const dlc_limit_rule *rule,
+                                     int64_t now_ms, bool *stored)
+{
+    *stored = true;
+    size_t pos = shard_find(s, hash);
     if (pos != NOT_FOUND)
         return dlc_limit_step(&s->buckets[s->slots[pos] - 1].tat, rule, now_ms);
+    int64_t now = clamp_now(now_ms);
+    if (!shard_make_room(s, now)) {
+        *stored = false;
+        return (dlc_limit_decision){0};
+    }
     int64_t tat = 0;
     dlc_limit_decision d = dlc_limit_step(&tat, rule, now_ms);
-    int64_t now = clamp_now(now_ms);
-    if (tat > now && shard_make_room(s, now, tat)) {
-        s->buckets[s->n] = (bucket){.id = *id, .tat = tat};
-        slot_put(s, s->n++);
-    }
+    s->buckets[s->n] = (bucket){.hash = hash, .tat = tat};
+    slot_put(s, s->n++);
+    shard_note(s, NOT_FOUND, tat);
     return d;
+}
+
+/* Gives back one request's time: tat - T, at least now; a bucket full again
+ * is dropped. false when hash holds no bucket. */
+static bool shard_refund(shard *s, uint64_t hash, const dlc_limit_rule *rule, int64_t now_ms)
+{
+    size_t pos = shard_find(s, hash);
+    if (pos == NOT_FOUND)
+        return false;
+    size_t idx = s->slots[pos] - 1;
+    int64_t now = clamp_now(now_ms);
+    int64_t t, tau;
+    dlc_limit_params(rule, &t, &tau);
+    int64_t tat = s->buckets[idx].tat - t;
+    if (tat <= now)
+        shard_remove(s, idx);
+    else
+        shard_note(s, pos, tat);
+    return true;
 }
 
 /* ---- limiter -------------------------------------------------------------- */
@@ -291,13 +316,19 @@ dlc_limiter *dlc_limiter_new(size_t max_keys)
         return NULL;
     memset(l, 0, sizeof *l);
     randombytes_buf(l->seed, sizeof l->seed);
+    if (pthread_mutex_init(&l->over.mu, NULL) != 0) {
+        free(l);
+        return NULL;
+    }
     for (size_t i = 0; i < DLC_LIMIT_SHARDS; i++) {
         if (pthread_mutex_init(&l->shards[i].mu, NULL) != 0) {
             shards_destroy(l, i);
+            pthread_mutex_destroy(&l->over.mu);
             free(l);
             return NULL;
         }
         l->shards[i].cap = cap;
+        l->shards[i].full_at = INT64_MAX;
     }
     return l;
 }
@@ -307,23 +338,48 @@ void dlc_limiter_free(dlc_limiter *l)
     if (!l)
         return;
     shards_destroy(l, DLC_LIMIT_SHARDS);
+    pthread_mutex_destroy(&l->over.mu);
     free(l);
+}
+
+static shard *shard_of(dlc_limiter *l, uint64_t hash)
+{
+    return &l->shards[hash & (DLC_LIMIT_SHARDS - 1)];
 }
 
 dlc_limit_decision dlc_limiter_take(dlc_limiter *l, const char *key, const dlc_limit_rule *rule,
                                     int64_t now_ms)
 {
-    if (!l || !key) {
-        int64_t fresh = 0;
-        return dlc_limit_step(&fresh, rule, now_ms);
-    }
-    key_id id;
-    key_id_make(l->seed, key, &id);
-    shard *s = &l->shards[id.hash & (DLC_LIMIT_SHARDS - 1)];
+    uint64_t hash = key_hash(l->seed, key);
+    shard *s = shard_of(l, hash);
+    bool stored;
     pthread_mutex_lock(&s->mu);
-    dlc_limit_decision d = shard_take(s, &id, rule, now_ms);
+    dlc_limit_decision d = shard_take(s, hash, rule, now_ms, &stored);
     pthread_mutex_unlock(&s->mu);
+    if (stored)
+        return d;
+    pthread_mutex_lock(&l->over.mu);
+    d = dlc_limit_step(&l->over.tat, rule, now_ms);
+    pthread_mutex_unlock(&l->over.mu);
+    d.overflow = true;
     return d;
+}
+
+void dlc_limiter_refund(dlc_limiter *l, const char *key, const dlc_limit_rule *rule, int64_t now_ms)
+{
+    uint64_t hash = key_hash(l->seed, key);
+    shard *s = shard_of(l, hash);
+    pthread_mutex_lock(&s->mu);
+    bool found = shard_refund(s, hash, rule, now_ms);
+    pthread_mutex_unlock(&s->mu);
+    if (found)
+        return;
+    int64_t t, tau;
+    dlc_limit_params(rule, &t, &tau);
+    pthread_mutex_lock(&l->over.mu);
+    int64_t now = clamp_now(now_ms);
+    l->over.tat = l->over.tat - t > now ? l->over.tat - t : now;
+    pthread_mutex_unlock(&l->over.mu);
 }
 
 size_t dlc_limiter_sweep(dlc_limiter *l, int64_t now_ms)
@@ -347,4 +403,11 @@ size_t dlc_limiter_size(dlc_limiter *l)
         pthread_mutex_unlock(&l->shards[i].mu);
     }
     return n;
+}
+
+size_t dlc_limiter_bytes_per_key(void)
+{
+    /* a bucket, and at most four index slots (a power of two, at least
+     * twice the buckets) */
+    return sizeof(bucket) + 4 * sizeof(uint32_t);
 }

@@ -2,10 +2,14 @@
  * dlc_limiter: in-memory rate limiting by key (GCRA, the token bucket's
  * exact equivalent with one int64 of state per key). A rule admits `burst`
  * requests at once and refills at `limit` per `window_ms`: 60/min burst 10 =
- * 10 at once, then one per second. Sharded (no global lock); memory bounded:
- * buckets that have refilled completely are dropped (indistinguishable from
- * absent ones) and a hard cap on keys evicts the bucket nearest to full (a
- * newcomer nearer to full than every bucket held is simply not stored).
+ * 10 at once, then one per second. Sharded (no global lock). Memory is
+ * bounded and the limiter never opens: a key is held as a 64-bit keyed
+ * hash (dlc_limiter_bytes_per_key bytes a key, whatever its length);
+ * buckets that have refilled completely hold nothing and are dropped
+ * (indistinguishable from absent ones); a bucket that still holds state is
+ * never evicted. A newcomer that finds its shard full of such buckets is
+ * charged to the limiter's one overflow bucket, shared by every key in that
+ * position: limiting gets coarser under a flood of keys, it never stops.
  *
  * Arithmetic (the PostgreSQL store's SQL must do the same):
  *   - rule fields below 1 count as 1; limit and window_ms are clamped to
@@ -31,8 +35,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes kept of a key, NUL included (see dlc_limiter_take). */
-#define DLC_LIMIT_KEY_MAX 128
 /* Shards of a limiter: the key cap is rounded up to a multiple of this. */
 #define DLC_LIMIT_SHARDS 64
 /* Bound on T and tau, in ms (2^52 ms, about 142,000 years). */
@@ -51,6 +53,7 @@ typedef struct {
     int64_t remaining;      /* requests still admitted right now, after this one */
     int64_t reset_ms;       /* ms until the bucket is full again (0 when full) */
     int64_t retry_after_ms; /* denied: ms until one request is admitted; 0 when allowed */
+    bool overflow;          /* decided on the overflow bucket (the table was full) */
 } dlc_limit_decision;
 
 /* The GCRA step on one bucket's state (*tat: theoretical arrival time in ms,
@@ -70,21 +73,24 @@ void dlc_limit_params(const dlc_limit_rule *rule, int64_t *t_ms, int64_t *tau_ms
 dlc_limiter *dlc_limiter_new(size_t max_keys);
 void dlc_limiter_free(dlc_limiter *l);
 
-/* One request for key (any NUL-terminated string, e.g. "greet|203.0.113.7";
- * copied in, the caller keeps it). A key of DLC_LIMIT_KEY_MAX bytes or more
- * is stored as its first DLC_LIMIT_KEY_MAX - 1 bytes, marked truncated, plus
- * a 64-bit SipHash of the whole key under a random per-limiter secret: two
- * distinct long keys share a bucket only if they share that prefix and that
- * keyed hash (2^-64, and not something a client can aim for); a long key
- * never matches a short one. Safe from many threads. On allocation failure
- * (or l or key NULL) the request is allowed and nothing is stored. */
+/* One request for key (any NUL-terminated string, e.g. "203.0.113.7";
+ * only its keyed hash is kept). Safe from many threads. */
 dlc_limit_decision dlc_limiter_take(dlc_limiter *l, const char *key, const dlc_limit_rule *rule,
                                     int64_t now_ms);
+
+/* Gives back the time of one request of key taken under rule (e.g. a
+ * login that succeeded, when only failures count); the overflow bucket's
+ * when key holds no bucket. Never below a full bucket. */
+void dlc_limiter_refund(dlc_limiter *l, const char *key, const dlc_limit_rule *rule,
+                        int64_t now_ms);
 
 /* Drops buckets that are full at now_ms (for a periodic sweep); returns how
  * many. Locks one shard at a time. */
 size_t dlc_limiter_sweep(dlc_limiter *l, int64_t now_ms);
 /* Buckets held now. */
 size_t dlc_limiter_size(dlc_limiter *l);
+/* Memory a key held costs: at most max_keys (rounded up to a multiple of
+ * DLC_LIMIT_SHARDS) times this, plus a fixed few kilobytes. */
+size_t dlc_limiter_bytes_per_key(void);
 
 #endif

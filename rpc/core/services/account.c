@@ -73,7 +73,7 @@ dlc_code dlc_account_verify(dlc_call *call, const char *stored, const char *pw)
 
 dlc_code dlc_account_check_master(dlc_call *call, const char *password)
 {
-    if (!dlc_ratelimit_check_client(call, DLC_RL_LOGIN_IP, NULL))
+    if (!dlc_ratelimit_check_master(call))
         return call->status.code;
     const char *hash = dlc_svc_of(call)->auth->admin_hash;
     return dlc_account_verify(call, hash[0] ? hash : NULL, password);
@@ -91,8 +91,7 @@ char *dlc_account_time(dlc_call *call, int64_t wall_ms)
 
 Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u)
 {
-    Dlc__V1__Profile *p =
-        (Dlc__V1__Profile *)dlc_call_message(call, &dlc__v1__profile__descriptor);
+    Dlc__V1__Profile *p = (Dlc__V1__Profile *)dlc_call_message(call, &dlc__v1__profile__descriptor);
     if (!p)
         return NULL;
     p->id = u->id;

@@ -26,6 +26,9 @@ static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, Protob
                              DLC_USERNAME_MIN, DLC_USERNAME_MAX);
     if (!dlc_account_password_ok(call, "password", rq->password) || !ok)
         return dlc_account_invalid(call);
+    if (!dlc_ratelimit_check_password_work(call, DLC_RL_REGISTER_IP, DLC_RL_REGISTER, DLC_RL_COUNT,
+                                           NULL))
+        return call->status.code;
     char hash[DLC_PASSWORD_HASH_MAX];
     if (dlc_account_hash(call, rq->password, hash) != DLC_OK)
         return call->status.code;
@@ -88,32 +91,26 @@ static void upgrade_hash(dlc_call *call, int64_t id, bool needed, const char *pa
     dlc_status_clear(&call->status);
 }
 
-/* Before any password hashing: per client, and per username when given
- * (credential stuffing spreads over IPs; the bucket refills, so the real
- * user is slowed, never locked out for good). */
-static bool login_admitted(dlc_call *call, const char *username)
-{
-    return dlc_ratelimit_check_client(call, DLC_RL_LOGIN_IP, NULL) &&
-           dlc_ratelimit_check(call, DLC_RL_LOGIN_USER, username);
-}
-
 static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__LoginRequest *rq = (const Dlc__V1__LoginRequest *)in;
-    if (!login_admitted(call, rq->username))
+    /* No account has a name of another shape: refused before any budget
+     * is charged or any hash computed (the shape rules are public). */
+    if (!dlc_account_username_ok(rq->username))
+        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "invalid_credentials",
+                             "invalid username or password");
+    if (!dlc_ratelimit_check_login(call, rq->username))
         return call->status.code;
     dlc_user u = {0};
     bool found = false;
     dlc_db_rc rc =
-        dlc_account_username_ok(rq->username)
-            ? dlc_users_find_by_name(dlc_svc_db(call), rq->username, call->deadline_ms, &u, &found)
-            : DLC_DB_OK;
+        dlc_users_find_by_name(dlc_svc_db(call), rq->username, call->deadline_ms, &u, &found);
     if (rc != DLC_DB_OK)
         return dlc_svc_db_fail(call, rc, "login", NULL);
     /* Unknown users cost the same hash as known ones (a dummy). */
     dlc_code verdict = dlc_account_verify(call, found ? u.password_hash : NULL, rq->password);
-    bool stored_needs_rehash = found && dlc_password_needs_rehash(auth_of(call)->hasher,
-                                                                  u.password_hash);
+    bool stored_needs_rehash =
+        found && dlc_password_needs_rehash(auth_of(call)->hasher, u.password_hash);
     dlc_claims c = {.is_admin = found && u.is_admin};
     snprintf(c.sub, sizeof c.sub, "%lld", (long long)u.id);
     snprintf(c.username, sizeof c.username, "%s", found ? u.username : "");
@@ -121,6 +118,7 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     dlc_user_clear(&u);
     if (verdict != DLC_OK)
         return verdict;
+    dlc_ratelimit_login_ok(call, rq->username); /* only failures count per username */
     upgrade_hash(call, id, stored_needs_rehash, rq->password);
     rc = dlc_users_touch_login(dlc_svc_db(call), id, call->deadline_ms);
     if (rc != DLC_DB_OK)
@@ -141,10 +139,14 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
 {
     const Dlc__V1__CompletePasswordResetRequest *rq =
         (const Dlc__V1__CompletePasswordResetRequest *)in;
-    if (!dlc_ratelimit_check(call, DLC_RL_RESET_USER, rq->username))
-        return call->status.code;
     if (!dlc_account_password_ok(call, "new_password", rq->new_password))
         return dlc_account_invalid(call);
+    if (!dlc_account_username_ok(rq->username)) /* no such account: as unknown users below */
+        return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
+                             "password reset is not allowed for this user");
+    if (!dlc_ratelimit_check_password_work(call, DLC_RL_RESET_IP, DLC_RL_RESET, DLC_RL_RESET_USER,
+                                           rq->username))
+        return call->status.code;
     char hash[DLC_PASSWORD_HASH_MAX];
     if (dlc_account_hash(call, rq->new_password, hash) != DLC_OK)
         return call->status.code;
@@ -156,8 +158,9 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
     if (!done) /* unknown, deleted and unflagged users look alike */
         return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
                              "password reset is not allowed for this user");
-    Dlc__V1__CompletePasswordResetResponse *r = (Dlc__V1__CompletePasswordResetResponse *)
-        dlc_call_message(call, &dlc__v1__complete_password_reset_response__descriptor);
+    Dlc__V1__CompletePasswordResetResponse *r =
+        (Dlc__V1__CompletePasswordResetResponse *)dlc_call_message(
+            call, &dlc__v1__complete_password_reset_response__descriptor);
     if (!r)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->reset = true;

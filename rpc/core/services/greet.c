@@ -82,8 +82,8 @@ static char *personal_greeting(dlc_call *call, const dlc_principal *who)
     return msg;
 }
 
-/* Rate limited per client (greet policy); a direct caller with a token is
- * keyed by its subject. */
+/* Greet and GreetV2 are rate limited per client (greet policy); a direct
+ * caller with a token is keyed by its subject. */
 static bool admitted(dlc_call *call, const dlc_principal *who)
 {
     char subject[32];
@@ -119,7 +119,7 @@ static dlc_code greet_v2(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     const dlc_principal *who = NULL;
     if (!dlc_svc_config(call)->api.v2_enabled)
         return dlc_call_fail(call, DLC_NOT_FOUND, "not_found", "v2 API is currently disabled");
-    if (prepare(call, req->name, &who) != DLC_OK)
+    if (prepare(call, req->name, &who) != DLC_OK || !admitted(call, who))
         return call->status.code;
     char *msg = req->name[0] ? dlc_arena_printf(call->arena, "Hello my friend %s!", req->name)
                              : dlc_arena_strdup(call->arena, "Hello my friend!");
