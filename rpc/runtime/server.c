@@ -21,6 +21,7 @@
 #include <nng/supplemental/util/platform.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -242,6 +243,23 @@ static void on_aio(void *arg)
     dlc_loop_post(w->loop, &w->task);
 }
 
+/* An ipc socket file is created owner and group only (0660): whoever may
+ * connect to it is believed about x-client-ip (rpc.trusted_peers: ipc). */
+#define IPC_MODE 0660
+
+static int listen_on(nng_socket sock, const char *url)
+{
+    nng_listener l = NNG_LISTENER_INITIALIZER;
+    int rv = nng_listener_create(&l, sock, url);
+    if (rv == 0 && strncmp(url, "ipc://", 6) == 0)
+        rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, IPC_MODE);
+    if (rv == 0)
+        rv = nng_listener_start(l, 0);
+    if (rv != 0 && nng_listener_id(l) > 0)
+        nng_listener_close(l);
+    return rv;
+}
+
 static int open_socket(dlc_server *s, char *err, size_t errlen)
 {
     int rv = nng_rep0_open(&s->sock);
@@ -255,7 +273,7 @@ static int open_socket(dlc_server *s, char *err, size_t errlen)
         return -1;
     }
     for (size_t i = 0; i < s->opts.n_urls; i++) {
-        rv = nng_listen(s->sock, s->opts.urls[i], NULL, 0);
+        rv = listen_on(s->sock, s->opts.urls[i]);
         if (rv != 0) {
             snprintf(err, errlen, "listen %s: %s", s->opts.urls[i], nng_strerror(rv));
             return -1;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -342,6 +343,16 @@ static void greet_is_rate_limited_per_client(void **state)
     assert_int_equal(greet_from(ipc, "2001:db8:0:2::1", &st), DLC_OK);
 }
 
+/* Whoever may connect to the ipc socket is believed about x-client-ip:
+ * the socket file is the owner's and the group's only. */
+static void ipc_socket_is_not_world_writable(void **state)
+{
+    (void)state;
+    struct stat st;
+    assert_int_equal(stat(g_core.ipc_url + strlen("ipc://"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0660);
+}
+
 /* What an untrusted peer says in x-client-ip is ignored: it is keyed by its
  * connection, whatever address it names. */
 static void untrusted_peers_cannot_pick_their_key(void **state)
@@ -483,6 +494,7 @@ int main(void)
         cmocka_unit_test(greet_v2_enabled_and_disabled),
         cmocka_unit_test(greet_is_rate_limited_per_client),
         cmocka_unit_test(untrusted_peers_cannot_pick_their_key),
+        cmocka_unit_test(ipc_socket_is_not_world_writable),
         cmocka_unit_test(greet_name_validation),
         cmocka_unit_test(unknown_method_is_unimplemented),
         cmocka_unit_test(garbage_is_invalid_argument),
