@@ -294,6 +294,7 @@ typedef struct {
     int n;
     int next_id;
     int failures;
+    char stored[DLC_PASSWORD_HASH_MAX]; /* for fiber_verify */
 } fiber_case;
 
 static void fiber_hash(void *arg)
@@ -353,6 +354,37 @@ static void queue_is_fifo(void **state)
     dlc_hasher_free(c.h);
 }
 
+static void fiber_verify(void *arg)
+{
+    fiber_case *c = arg;
+    int id = 1000 + c->next_id++;
+    c->failures += dlc_password_verify(c->h, c->stored, "pw", 2, later()) != DLC_PW_OK;
+    c->order[c->n++] = id;
+}
+
+/* One hashing thread, a queue of new hashes, then a login: the queues take
+ * turns, so the login is served next, not after every hash ahead of it. */
+static void logins_are_not_starved_by_hashes(void **state)
+{
+    (void)state;
+    enum { N_HASHES = 6 };
+    fiber_case c = {.h = dlc_hasher_new(DLC_HASH_INTERACTIVE, 1)};
+    assert_non_null(c.h);
+    hash_ok(c.h, "pw", 2, c.stored);
+    dlc_loop_task tasks[N_HASHES + 1];
+    for (int i = 0; i < N_HASHES; i++)
+        tasks[i] = (dlc_loop_task){.fn = fiber_hash, .arg = &c};
+    tasks[N_HASHES] = (dlc_loop_task){.fn = fiber_verify, .arg = &c};
+    run_fibers(&c, tasks, N_HASHES + 1);
+    assert_int_equal(c.n, N_HASHES + 1);
+    int at = -1;
+    for (int i = 0; i < c.n; i++)
+        if (c.order[i] >= 1000)
+            at = i;
+    assert_true(at >= 0 && at <= 2); /* behind the hash running, at most one more */
+    dlc_hasher_free(c.h);
+}
+
 /* Every strength starts (its constant dummy hash matches its parameters)
  * and an unknown user never verifies. */
 static void every_strength_has_its_dummy(void **state)
@@ -386,6 +418,7 @@ int main(void)
         cmocka_unit_test(hashing_suspends_only_the_fiber),
         cmocka_unit_test(every_strength_has_its_dummy),
         cmocka_unit_test(queue_is_fifo),
+        cmocka_unit_test(logins_are_not_starved_by_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,9 +45,9 @@ static const struct strength_params strengths[] = {
 
 #define N_STRENGTHS (sizeof strengths / sizeof strengths[0])
 
-/* Jobs the queue holds at most; beyond it a request is refused at once.
- * Well below the core's default rpc.max_in_flight (256): callers waiting
- * here never take every context. */
+/* Jobs each queue holds at most; beyond it a request is refused at once.
+ * Both together stay below the core's default rpc.max_in_flight (256):
+ * callers waiting here never take every context. */
 #define QUEUE_MAX 64
 /* The first guess of one hash's duration, before any was measured. */
 #define FIRST_GUESS_US 80000
@@ -66,14 +66,25 @@ typedef struct job {
     struct job *next;
 } job;
 
+/* Two queues served in turn: checks of a password (logins) and new hashes
+ * (register, reset): a flood of one kind gets half the threads at most
+ * while the other kind waits, so it cannot starve it. */
+enum { Q_VERIFY, Q_HASH, N_QUEUES };
+
+typedef struct {
+    job *head, *tail;
+    int queued;
+} fifo;
+
 struct dlc_hasher {
     unsigned long long ops;
     size_t mem;
-    /* The FIFO of jobs and the threads that run them. */
+    /* The queues of jobs and the threads that run them. */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    job *head, *tail;
-    int queued, running, nthreads; /* running: taken, not yet handed back */
+    fifo q[N_QUEUES];
+    int turn;                      /* the queue served next when both hold jobs */
+    int running, nthreads;         /* running: taken, not yet handed back */
     bool stop;
     pthread_t *threads;
     atomic_llong avg_us; /* moving average of one job's duration */
@@ -141,20 +152,42 @@ static void complete(job *j)
         sem_post(&j->done);
 }
 
+static int queue_of(const job *j)
+{
+    return j->stored ? Q_VERIFY : Q_HASH;
+}
+
+static int queued(const dlc_hasher *h)
+{
+    return h->q[Q_VERIFY].queued + h->q[Q_HASH].queued;
+}
+
+/* The next job, the queues taking turns; NULL when both are empty. */
+static job *take(dlc_hasher *h)
+{
+    int k = h->q[h->turn].head ? h->turn : 1 - h->turn;
+    fifo *f = &h->q[k];
+    job *j = f->head;
+    if (!j)
+        return NULL;
+    f->head = j->next;
+    if (!f->head)
+        f->tail = NULL;
+    f->queued--;
+    h->turn = 1 - k;
+    return j;
+}
+
 static void *hash_thread(void *arg)
 {
     dlc_hasher *h = arg;
     pthread_mutex_lock(&h->mu);
     for (;;) {
-        while (!h->head && !h->stop)
+        job *j;
+        while (!(j = take(h)) && !h->stop)
             pthread_cond_wait(&h->cv, &h->mu);
-        if (!h->head)
+        if (!j)
             break; /* stopping, and nothing left to do */
-        job *j = h->head;
-        h->head = j->next;
-        if (!h->head)
-            h->tail = NULL;
-        h->queued--;
         h->running++;
         pthread_mutex_unlock(&h->mu);
         run_job(h, j);
@@ -166,26 +199,36 @@ static void *hash_thread(void *arg)
     return NULL;
 }
 
-/* Queues j, or refuses it at once: the queue is full, or the jobs ahead of
+/* Jobs that run before one joining queue k now: those of its queue, and as
+ * many of the other's (they take turns). */
+static int ahead_of(const dlc_hasher *h, int k)
+{
+    int mine = h->q[k].queued, other = h->q[1 - k].queued;
+    return mine + (other < mine + 1 ? other : mine + 1);
+}
+
+/* Queues j, or refuses it at once: its queue is full, or the jobs ahead of
  * it would take it past its deadline. A job that finds a thread idle is
  * always taken: the deadline bounds the wait, not the work. */
 static bool admit(dlc_hasher *h, job *j)
 {
+    int k = queue_of(j);
+    fifo *f = &h->q[k];
     pthread_mutex_lock(&h->mu);
-    bool ok = !h->stop && h->queued < QUEUE_MAX;
-    j->late_ok = h->nthreads - h->running > h->queued;
+    bool ok = !h->stop && f->queued < QUEUE_MAX;
+    j->late_ok = h->nthreads - h->running > queued(h);
     if (ok && !j->late_ok) {
-        long long waves = h->queued / h->nthreads + 1;
+        long long waves = ahead_of(h, k) / h->nthreads + 1;
         ok = dlc_clock_mono_ms() + waves * atomic_load(&h->avg_us) / 1000 <= j->deadline_ms;
     }
     if (ok) {
         j->next = NULL;
-        if (h->tail)
-            h->tail->next = j;
+        if (f->tail)
+            f->tail->next = j;
         else
-            h->head = j;
-        h->tail = j;
-        h->queued++;
+            f->head = j;
+        f->tail = j;
+        f->queued++;
         pthread_cond_signal(&h->cv);
     }
     pthread_mutex_unlock(&h->mu);

@@ -2,8 +2,10 @@
  * dlc_password: argon2id through libsodium (crypto_pwhash_str*) on a pool
  * of its own threads: each hash holds up to 64 MiB (INTERACTIVE), so at
  * most max_concurrent run at once, which keeps memory bounded under a login
- * flood. The others wait in one FIFO queue, bounded in length and by each
- * job's deadline: a job is refused at once (DLC_PW_BUSY) when the queue is
+ * flood. The others wait in two FIFO queues served in turn — checks of a
+ * password (logins) and new hashes (register, reset) — so that a flood of
+ * one kind cannot starve the other. Each is bounded in length, and each
+ * job by its deadline: a job is refused at once (DLC_PW_BUSY) when the queue is
  * full or when the jobs ahead of it (measured, not guessed: a moving average
  * of recent hashes) would take it past its deadline, and a job whose
  * deadline passes while it waits is refused when its turn comes. A caller
