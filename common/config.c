@@ -70,7 +70,7 @@ static const char *const samplers[] = {"always_on",
 
 static const key_def keys[] = {
     {KEY("server.listen", T_STR, server.listen, "0.0.0.0:8080"), .flags = F_NONEMPTY},
-    {KEY("server.threads", T_INT, server.threads, "64"), .lo = 1, .hi = 4096},
+    {KEY("server.threads", T_INT, server.threads, "1280"), .lo = 1, .hi = 4096},
     {KEY("server.max_body_bytes", T_I64, server.max_body_bytes, "65536"), .lo = 1, .hi = 256 * MIB},
     {KEY("server.request_timeout", T_DUR, server.request_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
     {KEY("server.trusted_proxies", T_LIST, server.trusted_proxies, "")},

@@ -1,16 +1,20 @@
 #include "gateway/http.h"
 
+#include "common/clock.h"
+
 #include "common/log.h"
 #include "common/request_id.h"
 
 #include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,15 +111,26 @@ static void send_response(struct mg_connection *conn, const char *request_id,
     free(buf);
 }
 
-/* Reads the body; 0, or the HTTP status to answer with (413, 400). */
+/* mg_read returns only once it has every byte asked for (or the client
+ * went quiet for request_timeout_ms), so the body is read in chunks that
+ * grow while they come fast and start small again when they do not: the
+ * deadline is checked between them, and a client feeding a byte a second
+ * holds a worker thread about CHUNK_MIN seconds past it at most. */
+#define CHUNK_MIN 16
+#define CHUNK_MAX 16384
+#define FAST_READ_MS 10
+
+/* Reads the body; 0, or the HTTP status to answer with (413, 400, 408:
+ * not all there before deadline_ms). */
 static int read_body(struct mg_connection *conn, const struct mg_request_info *ri, int64_t max,
-                     char **body, size_t *len)
+                     int64_t deadline_ms, char **body, size_t *len)
 {
     *body = NULL;
     *len = 0;
     if (ri->content_length > max)
         return 413;
     size_t cap = ri->content_length >= 0 ? (size_t)ri->content_length : 4096;
+    size_t chunk = CHUNK_MIN;
     char *buf = malloc(cap + 1);
     for (;;) {
         if (!buf)
@@ -130,10 +145,17 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
             buf = grown;
             continue;
         }
-        int n = mg_read(conn, buf + *len, cap - *len);
+        if (dlc_clock_mono_ms() > deadline_ms) {
+            free(buf);
+            return 408;
+        }
+        size_t want = cap - *len < chunk ? cap - *len : chunk;
+        int64_t t0 = dlc_clock_mono_ms();
+        int n = mg_read(conn, buf + *len, want);
         if (n <= 0)
             break;
         *len += (size_t)n;
+        chunk = dlc_clock_mono_ms() - t0 <= FAST_READ_MS && chunk < CHUNK_MAX ? chunk * 2 : CHUNK_MIN;
     }
     buf[*len] = '\0';
     *body = buf;
@@ -142,6 +164,73 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
     if (ri->content_length >= 0 && (int64_t)*len != ri->content_length)
         return 400; /* the client sent less than it announced */
     return 0;
+}
+
+/* The answer to a request whose body could not be read. */
+static json_t *early_error(int status)
+{
+    const char *error = status == 413   ? "payload_too_large"
+                        : status == 408 ? "request_timeout"
+                                        : "invalid_argument";
+    const char *message = status == 413   ? "request body exceeds server.max_body_bytes"
+                          : status == 408 ? "request body not received within server.request_timeout"
+                                          : "incomplete request body";
+    return json_pack("{s:s,s:s}", "error", error, "message", message);
+}
+
+static int port_of(const struct sockaddr_storage *sa)
+{
+    return ntohs(sa->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
+                                           : ((const struct sockaddr_in *)sa)->sin_port);
+}
+
+/* The socket of conn: civetweb 1.15 does not say which it is, so it is
+ * found among the process's descriptors by its two ends. -1 if none. */
+static int socket_of(const struct mg_request_info *ri)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int found = -1;
+    for (struct dirent *e; d && found < 0 && (e = readdir(d));) {
+        int fd = atoi(e->d_name);
+        struct sockaddr_storage local, peer;
+        socklen_t ll = sizeof local, pl = sizeof peer;
+        char addr[INET6_ADDRSTRLEN] = "";
+        if (fd <= 2 || fd == dirfd(d) || getsockname(fd, (struct sockaddr *)&local, &ll) != 0 ||
+            getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || port_of(&local) != ri->server_port ||
+            port_of(&peer) != ri->remote_port)
+            continue;
+        const void *a = peer.ss_family == AF_INET6
+                            ? (const void *)&((struct sockaddr_in6 *)&peer)->sin6_addr
+                            : (const void *)&((struct sockaddr_in *)&peer)->sin_addr;
+        if (inet_ntop(peer.ss_family, a, addr, sizeof addr) && strcmp(addr, ri->remote_addr) == 0)
+            found = fd;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* After an answer that refuses the body (413, 408, 400), the connection is
+ * closed for real: civetweb 1.15 would otherwise read and discard the rest
+ * of the body first, at whatever pace the client sends it (its must_close
+ * flag is not public), or keep the connection for another request. The
+ * socket's reading side is shut, so that civetweb reads end of file at
+ * once, and the request's Connection header is made "close", so that it
+ * closes. */
+static void close_for_real(struct mg_connection *conn)
+{
+    struct mg_request_info *ri = (struct mg_request_info *)mg_get_request_info(conn);
+    int fd = socket_of(ri);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RD);
+    for (int i = 0; i < ri->num_headers; i++) {
+        if (strcasecmp(ri->http_headers[i].name, "Connection") == 0) {
+            ri->http_headers[i].value = "close";
+            return;
+        }
+    }
+    if (ri->num_headers < (int)(sizeof ri->http_headers / sizeof ri->http_headers[0]))
+        ri->http_headers[ri->num_headers++] = (struct mg_header){"Connection", "close"};
 }
 
 static void split_uri(const struct mg_request_info *ri, char *path, size_t len)
@@ -164,7 +253,8 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     dlc_http_response rs = {.status = 500};
     char *body;
     size_t body_len;
-    int early = read_body(conn, ri, h->opts.max_body_bytes, &body, &body_len);
+    int early = read_body(conn, ri, h->opts.max_body_bytes,
+                          dlc_clock_mono_ms() + h->opts.request_timeout_ms, &body, &body_len);
     /* RFC 9110: HEAD is GET without the body. */
     bool head_only = strcmp(ri->request_method, "HEAD") == 0;
     dlc_http_request rq = {head_only ? "GET" : ri->request_method, path,
@@ -172,14 +262,13 @@ static int on_request(struct mg_connection *conn, void *cbdata)
                            ri->remote_addr, rid, conn};
     if (early) {
         rs.close = true;
-        json_t *e = json_pack("{s:s,s:s}", "error", early == 413 ? "payload_too_large" : "invalid_argument",
-                              "message", early == 413 ? "request body exceeds server.max_body_bytes"
-                                                      : "incomplete request body");
-        dlc_http_set_json(&rs, early, e);
+        dlc_http_set_json(&rs, early, early_error(early));
     } else {
         h->opts.handler(h->opts.app, &rq, &rs);
     }
     send_response(conn, rid, &rs, head_only);
+    if (early)
+        close_for_real(conn);
     free(rs.body);
     free(body);
     atomic_fetch_sub(&h->in_flight, 1);
@@ -206,8 +295,8 @@ dlc_http *dlc_http_start(const dlc_http_opts *opts, char *err, size_t errlen)
     snprintf(timeout, sizeof timeout, "%lld", (long long)opts->request_timeout_ms);
     const char *options[] = {"listening_ports", opts->listen, "num_threads", threads,
                              "enable_keep_alive", "yes", "tcp_nodelay", "1",
-                             "request_timeout_ms", timeout, "keep_alive_timeout_ms", "30000",
-                             "max_request_size", "16384",
+                             "request_timeout_ms", timeout, "keep_alive_timeout_ms", "5000",
+                             "max_request_size", "8192",
                              /* the router splits the path before it decodes */
                              "decode_url", "no", NULL};
     struct mg_callbacks cb = {.log_message = quiet_log};

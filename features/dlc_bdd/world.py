@@ -247,7 +247,8 @@ class Stack:
             "logging.json": True,
         }
         config.update(self.overrides)
-        return config
+        # None: the key is left out, the daemon's own default applies
+        return {key: value for key, value in config.items() if value is not None}
 
     def config_line_of(self, key):
         """The line of the config file that sets key (1-based)."""

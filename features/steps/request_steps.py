@@ -57,6 +57,13 @@ def step_post_json(context, path):
     send(context, "POST", path, context.text, JSON)
 
 
+@when('I POST "{path:Path}" {count:d} times with JSON')
+def step_post_json_times(context, path, count):
+    json.loads(context.text)
+    for _ in range(count):
+        send(context, "POST", path, context.text, JSON)
+
+
 @when('I POST "{path:Path}" with the field "{field:Key}" set to {count:d} "{char:Text}" characters')
 def step_post_long_field(context, path, field, count, char):
     send(context, "POST", path, json.dumps({field: char * count}), JSON)

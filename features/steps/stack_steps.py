@@ -13,6 +13,13 @@ from dlc_bdd.daemon import describe_status
 
 # -- configuration (before the daemons start, or they restart) ---------------
 
+@given('the configuration leaves "{key:Key}" at its default')
+def step_config_default(context, key):
+    """Undoes what every scenario sets for speed (server.threads, the hash
+    strength…): the daemon's own default applies."""
+    context.stack.configure(key, None)
+
+
 @given("the configuration sets \"{key:Key}\" to {literal}")
 def step_config(context, key, literal):
     """Any config key; literal is JSON (true, 1024, "2s", ["a"])."""

@@ -86,7 +86,7 @@ static void test_defaults(void **state)
     dlc_config c;
     dlc_config_defaults(&c);
     assert_string_equal(c.server.listen, "0.0.0.0:8080");
-    assert_int_equal(c.server.threads, 64);
+    assert_int_equal(c.server.threads, 1280);
     assert_int_equal(c.server.max_body_bytes, 65536);
     assert_int_equal(c.server.request_timeout_ms, 5000);
     assert_list(&c.server.trusted_proxies, 0);
