@@ -20,3 +20,14 @@ Feature: A flood cannot switch the rate limits off
     When a client sends 110000 wrong logins from as many addresses
     Then every request of the flood was answered
     And 40 wrong logins in a row as "ann" meet 429 by attempt 6
+
+  Scenario: The shared store is bounded too
+    Given the configuration sets "ratelimit.store" to "postgres"
+    And the configuration sets "ratelimit.max_keys" to 100
+    When a client sends 300 wrong logins from as many addresses
+    # the core counts the buckets every 10 s: then the table is full
+    And I wait 11 seconds
+    And a client sends 300 wrong logins from as many addresses
+    Then every request of the flood was answered
+    And the shared rate-limit table holds at most 301 "login_user" buckets
+    And 40 wrong logins in a row as "ann" meet 429 by attempt 6

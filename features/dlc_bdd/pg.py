@@ -50,6 +50,16 @@ def psql(sql):
     return proc.stdout
 
 
+def query(database, sql):
+    """One statement against database; returns its rows' text (psql -A -t)."""
+    argv = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+            "-d", database, "-c", sql]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise PgError("psql: %s\n%s" % (sql, proc.stderr.strip()))
+    return proc.stdout
+
+
 def create_database(name, template=None):
     """CREATE DATABASE, optionally as a copy of template (which must have no
     open connection at that moment)."""

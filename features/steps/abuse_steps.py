@@ -13,7 +13,7 @@ import time
 from behave import given, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd import http
+from dlc_bdd import http, pg
 
 # Requests a flood keeps in flight at once (one per connection).
 FLOOD_CONNECTIONS = 64
@@ -120,7 +120,9 @@ def step_flood(context, total, kind):
         raise AssertionError("no flood named %r (known: %s)" % (kind, ", ".join(FLOODS)))
     port = _port(context)
     start = time.monotonic()
-    counts = asyncio.run(_flood(port, FLOODS[kind], total))
+    base = getattr(context, "flood_base", 0)  # a later flood brings new keys
+    context.flood_base = base + total
+    counts = asyncio.run(_flood(port, lambda i: FLOODS[kind](base + i), total))
     took = time.monotonic() - start
     context.flood = counts
     _figures(context, "%d %s in %.1f s (%.0f/s): %s" % (
@@ -392,3 +394,11 @@ def step_master_guesses(context, count, guess):
 def step_master_budget(context, most):
     st = context.statuses
     assert set(st) <= {401, 429} and st.count(401) <= most and 429 in st, "statuses: %s" % st
+
+
+@then('the shared rate-limit table holds at most {most:d} "{policy:Key}" buckets')
+def step_shared_rows(context, most, policy):
+    rows = int(pg.query(context.stack.database,
+                        "SELECT count(*) FROM ratelimit_buckets WHERE key LIKE '%s|%%'" % policy))
+    _figures(context, "shared table: %d %s buckets" % (rows, policy))
+    assert rows <= most, "%d %s buckets" % (rows, policy)

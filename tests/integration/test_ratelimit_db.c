@@ -18,6 +18,8 @@
 #include "common/clock.h"
 #include "rpc/core/limit/limiter.h"
 #include "storage/ratelimit.h"
+#include <stdio.h>
+#include <string.h>
 #include "support/testdb.h"
 
 typedef dlc_testdb_fixture fixture;
@@ -28,14 +30,21 @@ static int setup(void **state)
                                     dlc_ratelimit_db_statement_count);
 }
 
-static dlc_ratelimit_db_result take(dlc_db *db, const char *key, const dlc_limit_rule *rule)
+static dlc_ratelimit_db_result take_or_overflow(dlc_db *db, const char *key, const char *overflow,
+                                                const dlc_limit_rule *rule)
 {
     int64_t t, tau;
     dlc_limit_params(rule, &t, &tau);
     dlc_ratelimit_db_result r;
-    assert_int_equal(dlc_ratelimit_db_take(db, key, t, tau, dlc_clock_mono_ms() + 5000, &r),
-                     DLC_DB_OK);
+    assert_int_equal(
+        dlc_ratelimit_db_take(db, key, overflow, t, tau, dlc_clock_mono_ms() + 5000, &r),
+        DLC_DB_OK);
     return r;
+}
+
+static dlc_ratelimit_db_result take(dlc_db *db, const char *key, const dlc_limit_rule *rule)
+{
+    return take_or_overflow(db, key, NULL, rule);
 }
 
 /* A burst of 3 at 1 per minute: three in, then out; each decision and the
@@ -70,7 +79,7 @@ static void *racer(void *arg)
     dlc_limit_params(&rule, &t, &tau);
     for (int i = 0; db && i < 25; i++) {
         dlc_ratelimit_db_result r;
-        if (dlc_ratelimit_db_take(db, "greet|shared", t, tau, dlc_clock_mono_ms() + 5000, &r) ==
+        if (dlc_ratelimit_db_take(db, "greet|shared", NULL, t, tau, dlc_clock_mono_ms() + 5000, &r) ==
                 DLC_DB_OK &&
             r.allowed)
             atomic_fetch_add(&x->allowed, 1);
@@ -104,12 +113,52 @@ static void sweep_drops_only_full_buckets(void **state)
     assert_int_equal(dlc_ratelimit_db_sweep(f->conn), 0);
 }
 
+static void count_policy(const char *policy, long n, void *arg)
+{
+    if (strcmp(policy, "greet") == 0)
+        *(long *)arg = n;
+}
+
+/* A full table (the core's count says so) sends keys that hold no bucket
+ * to the overflow bucket: coarser, never open; a key that holds one keeps
+ * it; a refund goes where the charge went. */
+static void a_full_table_overflows_into_one_bucket(void **state)
+{
+    fixture *f = *state;
+    const dlc_limit_rule rule = {1, 60000, 2};
+    const char *over = "greet|*";
+    assert_true(take(f->db, "greet|old", &rule).allowed);
+    dlc_ratelimit_db_result r = take_or_overflow(f->db, "greet|old", over, &rule);
+    assert_true(r.allowed);
+    assert_false(r.overflow);
+    for (int i = 0; i < 2; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "greet|new%d", i);
+        r = take_or_overflow(f->db, key, over, &rule);
+        assert_true(r.overflow);
+        assert_true(r.allowed);
+    }
+    r = take_or_overflow(f->db, "greet|new9", over, &rule);
+    assert_true(r.overflow);
+    assert_false(r.allowed); /* the overflow's burst is spent: denied, not opened */
+    int64_t t, tau;
+    dlc_limit_params(&rule, &t, &tau);
+    assert_int_equal(
+        dlc_ratelimit_db_refund(f->db, "greet|new9", over, t, dlc_clock_mono_ms() + 5000),
+        DLC_DB_OK);
+    assert_true(take_or_overflow(f->db, "greet|new9", over, &rule).allowed);
+    long n = 0;
+    assert_int_equal(dlc_ratelimit_db_count(f->conn, count_policy, &n), 2);
+    assert_int_equal(n, 2); /* greet|old and greet|* */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         DLC_TESTDB_TEST(follows_the_step, setup),
         DLC_TESTDB_TEST(exact_under_concurrency, setup),
         DLC_TESTDB_TEST(sweep_drops_only_full_buckets, setup),
+        DLC_TESTDB_TEST(a_full_table_overflows_into_one_bucket, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "storage/ratelimit.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,10 @@ struct dlc_ratelimit {
     dlc_limiter *memory[DLC_RL_COUNT]; /* one table per policy */
     dlc_addr_list *trusted;            /* rpc.trusted_peers, "ipc" aside */
     bool trust_ipc;
+    /* postgres: the policy's table held ratelimit.max_keys keys or more at
+     * the last count (housekeeping): new keys go to its overflow bucket */
+    atomic_bool full[DLC_RL_COUNT];
+    long max_keys;
 };
 
 static const char *const POLICY_NAMES[DLC_RL_COUNT] = {
@@ -53,6 +58,7 @@ dlc_ratelimit *dlc_ratelimit_new(const dlc_config *cfg)
     char err[160];
     rl->shared = strcmp(cfg->ratelimit.store, "postgres") == 0;
     rl->trust_ipc = listed(&cfg->rpc.trusted_peers, "ipc");
+    rl->max_keys = cfg->ratelimit.max_keys;
     bool ok = (rl->trusted = dlc_addr_list_new(&cfg->rpc.trusted_peers, "rpc.trusted_peers", "ipc",
                                                err, sizeof err)) != NULL;
     for (int p = 0; ok && !rl->shared && p < DLC_RL_COUNT; p++)
@@ -109,18 +115,32 @@ static dlc_limit_rule rule_of(const dlc_config *c, dlc_rl_policy p)
     return (dlc_limit_rule){c->ratelimit.requests_per_minute, 60000, c->ratelimit.burst_size};
 }
 
+/* The overflow bucket's key of policy p while its shared table is full,
+ * else NULL. */
+static const char *overflow_key(const dlc_ratelimit *rl, dlc_rl_policy p, char *buf, size_t len)
+{
+    if (!atomic_load(&rl->full[p]))
+        return NULL;
+    snprintf(buf, len, "%s|*", POLICY_NAMES[p]); /* no key of a client or user has a '*' */
+    return buf;
+}
+
 /* The decision of the shared store: the same step, on the database's clock. */
-static bool take_shared(dlc_call *call, const char *key, const dlc_limit_rule *rule,
-                        dlc_limit_decision *d)
+static bool take_shared(dlc_call *call, dlc_rl_policy p, const char *key,
+                        const dlc_limit_rule *rule, dlc_limit_decision *d)
 {
     int64_t t, tau;
     dlc_limit_params(rule, &t, &tau);
     dlc_ratelimit_db_result r;
-    if (dlc_ratelimit_db_take(dlc_svc_db(call), key, t, tau, call->deadline_ms, &r) != DLC_DB_OK)
+    char over[64];
+    const char *o = overflow_key(dlc_svc_of(call)->limits, p, over, sizeof over);
+    if (dlc_ratelimit_db_take(dlc_svc_db(call), key, o, t, tau, call->deadline_ms, &r) !=
+        DLC_DB_OK)
         return false;
     int64_t tat = r.allowed ? r.tat_ms - t : r.tat_ms; /* the state it decided on */
     *d = dlc_limit_step(&tat, rule, r.now_ms);
     d->allowed = r.allowed;
+    d->overflow = r.overflow;
     return true;
 }
 
@@ -167,7 +187,7 @@ bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key)
     dlc_limit_decision d;
     if (!rl->shared) {
         d = dlc_limiter_take(rl->memory[p], bucket, &rule, dlc_clock_mono_ms());
-    } else if (!take_shared(call, bucket, &rule, &d)) {
+    } else if (!take_shared(call, p, bucket, &rule, &d)) {
         dlc_log_warn("rate limit store unavailable; request let through", "request_id",
                      call->request_id, "policy", POLICY_NAMES[p]);
         return true;
@@ -197,7 +217,9 @@ static void refund(dlc_call *call, dlc_rl_policy p, const char *key)
     }
     int64_t t, tau;
     dlc_limit_params(&rule, &t, &tau);
-    if (dlc_ratelimit_db_refund(dlc_svc_db(call), bucket, t, call->deadline_ms) != DLC_DB_OK)
+    char over[64];
+    const char *o = overflow_key(rl, p, over, sizeof over);
+    if (dlc_ratelimit_db_refund(dlc_svc_db(call), bucket, o, t, call->deadline_ms) != DLC_DB_OK)
         dlc_log_warn("rate limit refund failed", "request_id", call->request_id, "policy",
                      POLICY_NAMES[p]);
 }
@@ -267,12 +289,31 @@ bool dlc_ratelimit_check_password_work(dlc_call *call, dlc_rl_policy per_client,
     return check_all(call, username ? 3 : 2, p, keys);
 }
 
+/* One policy's count of shared buckets (dlc_ratelimit_db_count). */
+static void note_count(const char *policy, long n, void *arg)
+{
+    dlc_ratelimit *rl = arg;
+    for (int p = 0; p < DLC_RL_COUNT; p++) {
+        if (strcmp(POLICY_NAMES[p], policy) == 0) {
+            bool full = n >= rl->max_keys;
+            if (full && !atomic_load(&rl->full[p]))
+                dlc_log_warn("rate-limit table full: new keys share its overflow bucket",
+                             "policy", policy);
+            atomic_store(&rl->full[p], full);
+            return;
+        }
+    }
+}
+
 void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn)
 {
     if (!rl)
         return;
     if (rl->shared) {
         dlc_ratelimit_db_sweep(conn);
+        for (int p = 0; p < DLC_RL_COUNT; p++)
+            atomic_store(&rl->full[p], false); /* a policy the count names no more is empty */
+        dlc_ratelimit_db_count(conn, note_count, rl);
         return;
     }
     for (int p = 0; p < DLC_RL_COUNT; p++)

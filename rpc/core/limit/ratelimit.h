@@ -41,8 +41,10 @@
  * Stores (restart-only): memory (per core; each policy its own table of at
  * most ratelimit.max_keys keys, 32 bytes each; a full table sends new keys
  * to the policy's overflow bucket: limiting gets coarser, it never stops)
- * or postgres (one atomic upsert per decision on an UNLOGGED table); when
- * the database fails, the request is let through and a warning logged: the
+ * or postgres (one atomic upsert per decision on an UNLOGGED table, whose
+ * rows housekeeping counts per policy every 10 s: while a policy holds
+ * max_keys, keys without a row go to its overflow bucket); when the
+ * database fails, the request is let through and a warning logged: the
  * limiter must not turn a store outage into a service outage.
  */
 #ifndef DLC_RATELIMIT_H
