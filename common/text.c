@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include <string.h>
+
 #include <stdint.h>
 
 /* Decodes one code point at s (n bytes left); returns its length, or 0 when
@@ -74,4 +76,18 @@ const char *dlc_text_rc_describe(dlc_text_rc rc)
         return "is too long";
     }
     return "is invalid";
+}
+
+void dlc_text_trim_utf8(char *s)
+{
+    size_t n = strlen(s), i = n;
+    /* back over at most three continuation bytes to the sequence's start */
+    while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (need > 1 && (i - 1) + need > n)
+        s[i - 1] = '\0';
 }

@@ -17,6 +17,11 @@ typedef enum {
  * not unless allow_newlines (then \t, \n, \r pass). */
 dlc_text_rc dlc_text_check(const char *s, size_t len, size_t max_chars, bool allow_newlines);
 
+/* Cuts s (NUL-terminated) before a last UTF-8 sequence that a byte limit
+ * left incomplete (snprintf into a fixed buffer). A cut never splits a
+ * character; what was well-formed stays well-formed. */
+void dlc_text_trim_utf8(char *s);
+
 /* A short English description of rc, for field violations. */
 const char *dlc_text_rc_describe(dlc_text_rc rc);
 

@@ -44,13 +44,22 @@ static json_t *details(const dlc_status *st)
     return arr;
 }
 
+/* What an error says when its own text cannot be sent (not UTF-8: a
+ * client's bytes echoed in it): never an empty body. */
+#define FALLBACK_MESSAGE "the request failed; its error message could not be encoded"
+
 void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect_style)
 {
-    json_t *body = json_pack("{s:s,s:s}", connect_style ? "code" : "error",
-                             connect_style ? connect_name(st->code) : dlc_status_reason(st),
-                             "message", st->message);
-    if (st->n_violations)
-        json_object_set_new(body, "details", details(st));
+    const char *name = connect_style ? connect_name(st->code) : dlc_status_reason(st);
+    const char *key = connect_style ? "code" : "error";
+    json_t *body = json_pack("{s:s,s:s}", key, name, "message", st->message);
+    if (!body)
+        body = json_pack("{s:s,s:s}", key, dlc_code_name(st->code), "message", FALLBACK_MESSAGE);
+    json_t *d = st->n_violations ? details(st) : NULL;
+    if (d && json_array_size(d) == st->n_violations)
+        json_object_set_new(body, "details", d);
+    else
+        json_decref(d);
     if (st->retry_after_ms) {
         char secs[16];
         snprintf(secs, sizeof secs, "%u", (st->retry_after_ms + 999) / 1000);

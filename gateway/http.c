@@ -72,6 +72,8 @@ void dlc_http_set_json(dlc_http_response *rs, int status, json_t *j)
     rs->status = status;
     rs->content_type = "application/json";
     rs->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (!rs->body && status >= 400) /* an error always says something */
+        rs->body = strdup("{\"error\":\"internal\",\"message\":\"the answer could not be encoded\"}");
     rs->body_len = rs->body ? strlen(rs->body) : 0;
     json_decref(j);
 }
@@ -93,7 +95,9 @@ static void send_response(struct mg_connection *conn, const char *request_id,
     if (rs->status != 204)
         snprintf(content, sizeof content, "Content-Type: %s\r\nContent-Length: %zu\r\n",
                  rs->content_type ? rs->content_type : "application/json", rs->body_len);
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%sX-Request-ID: %s\r\n%s%.*s\r\n",
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\n%sX-Request-ID: %s\r\nX-Content-Type-Options: nosniff\r\n"
+                     "%s%.*s\r\n",
                      rs->status, reason_phrase(rs->status), content, request_id,
                      rs->close ? "Connection: close\r\n" : "", (int)rs->headers_len,
                      rs->headers);

@@ -14,6 +14,7 @@ Feature: Registration and login
     And the token claim "username" equals "ann"
     And the token claim "is_admin" equals false
     And the token claim "iss" equals "dlc"
+    And the response header "Cache-Control" is "no-store"
 
   Scenario: A wrong password is refused
     Given a user "ann" registered with password "correct horse"
@@ -88,6 +89,7 @@ Feature: Registration and login
     Then the status is 200
     And the token claim "is_admin" equals true
     And the token claim "sub" equals "admin"
+    And the response header "Cache-Control" is "no-store"
 
   Scenario: A wrong master password is refused
     Given the admin master password is "admin-master-secret"

@@ -160,3 +160,15 @@ Feature: Gateway errors, limits and request ids
     And the error is "invalid_argument"
     When I GET "/api/health"
     Then the status is 200
+
+  Scenario: An error that echoes many multi-byte characters still has its body
+    When I POST "/rpc/dlc.v1.SystemService/Check" with the field "service" set to 40 "€" characters
+    Then the status is 404
+    And the content type is "application/json"
+    And the JSON at "message" matches "^unknown service"
+
+  Scenario: Every answer forbids content sniffing
+    When I GET "/api/health"
+    Then the response header "X-Content-Type-Options" is "nosniff"
+    When I GET "/api/v1/no/such/route"
+    Then the response header "X-Content-Type-Options" is "nosniff"

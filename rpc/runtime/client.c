@@ -110,12 +110,17 @@ void dlc_client_close(dlc_client *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < c->n_socks; i++)
-        nng_close(c->socks[i].sock);
+    /* The aios first: nng_aio_free waits for nng's expiry thread to be done
+     * with one (nng_aio_stop does not), and that thread may still be
+     * cancelling a timed-out call on its context; closing the socket first
+     * frees the contexts under it (nng 1.5.2: "pthread_mutex_lock: Invalid
+     * argument" panics after calls with 1 ms deadlines). */
     for (int i = 0; i < c->n_slots; i++) {
         nng_aio_free(c->slots[i].aio);
         nng_aio_free(c->slots[i].send_aio);
     }
+    for (int i = 0; i < c->n_socks; i++)
+        nng_close(c->socks[i].sock);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c->socks);
@@ -279,7 +284,13 @@ void dlc_client_call(dlc_client *c, const dlc_client_request *rq, dlc_client_rep
     dlc_status_clear(&reply->status);
     reply->response = NULL;
     uint32_t timeout = rq->timeout_ms ? rq->timeout_ms : c->opts.default_timeout_ms;
-    int64_t deadline = dlc_clock_mono_ms() + timeout;
+    /* nng 1.5.2's aio expiry races a completing call (it may cancel the
+     * next call on the same context, or leave a context referenced so that
+     * closing its socket never returns): the local wait is never so short
+     * that an answering core routinely meets it. The core enforces the
+     * caller's deadline (the envelope carries it). */
+    int64_t deadline =
+        dlc_clock_mono_ms() + (timeout > DLC_CLIENT_MIN_WAIT_MS ? timeout : DLC_CLIENT_MIN_WAIT_MS);
     if (!wait_for_core(c, deadline)) {
         dlc_status_set(&reply->status, DLC_UNAVAILABLE, NULL, "rpc: no core reachable");
         return;

@@ -36,9 +36,16 @@ typedef struct {
     size_t payload_len;
     const dlc_md *metadata;
     size_t n_metadata;
-    uint32_t timeout_ms;            /* 0 → default_timeout_ms */
+    /* 0 → default_timeout_ms. The core enforces it, whatever its length;
+     * the client itself waits at least DLC_CLIENT_MIN_WAIT_MS for the
+     * answer (see client.c), so a deadline shorter than that comes back as
+     * the core's DEADLINE_EXCEEDED, or as the client's when no core
+     * answers in that time. */
+    uint32_t timeout_ms;
     const char *request_id;         /* NULL → the server generates one */
 } dlc_client_request;
+
+#define DLC_CLIENT_MIN_WAIT_MS 100
 
 typedef struct {
     dlc_status status;

@@ -1,5 +1,7 @@
 #include "rpc/runtime/status.h"
 
+#include "common/text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +45,7 @@ void dlc_status_clear(dlc_status *st)
 static void copy_str(char *dst, size_t cap, const char *src)
 {
     snprintf(dst, cap, "%s", src ? src : "");
+    dlc_text_trim_utf8(dst);
 }
 
 dlc_code dlc_status_set(dlc_status *st, dlc_code code, const char *reason, const char *fmt, ...)
@@ -53,6 +56,7 @@ dlc_code dlc_status_set(dlc_status *st, dlc_code code, const char *reason, const
     va_start(ap, fmt);
     vsnprintf(st->message, sizeof st->message, fmt, ap);
     va_end(ap);
+    dlc_text_trim_utf8(st->message);
     return code;
 }
 
@@ -66,6 +70,7 @@ void dlc_status_violation(dlc_status *st, const char *field, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(v->description, sizeof v->description, fmt, ap);
     va_end(ap);
+    dlc_text_trim_utf8(v->description);
 }
 
 const char *dlc_status_reason(const dlc_status *st)

@@ -8,7 +8,8 @@
  *     user row; a revoked admin flag is refused at once.
  *   - Callers that ask for a millisecond hurt nobody but themselves: the
  *     database pool neither drops shared connections nor backs off for
- *     them, and the client (nng 1.5.2's cancel path) does not crash.
+ *     them, and the client (which waits DLC_CLIENT_MIN_WAIT_MS at least:
+ *     nng 1.5.2's expiry races) neither crashes nor hangs on close.
  */
 #include <setjmp.h>
 #include <stdarg.h>
