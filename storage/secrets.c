@@ -28,8 +28,9 @@ enum info_col { COL_KID, COL_PRIMARY, COL_CREATED, COL_EXPIRES, COL_FINGERPRINT 
 const dlc_db_stmt dlc_secrets_statements[] = {
     {"secrets_list", "SELECT " INFO_COLS " FROM jwt_secrets ORDER BY created_at, kid", 0},
     {"secrets_add",
-     "SELECT dlc_jwt_add_secret($1, decode($2, 'hex'), $3::boolean, " AT("$4") ", " AT("$5") ")",
-     5},
+     "SELECT dlc_jwt_add_secret($1, decode($2, 'hex'), $3::boolean, " AT("$4") ", " AT("$5") ", "
+     "$6::integer)",
+     6},
     {"secrets_cleanup",
      "SELECT kid, false, 0::bigint, NULL::bigint, fingerprint FROM dlc_jwt_cleanup() ORDER BY kid",
      0},
@@ -84,12 +85,13 @@ static int insert_primary(PGconn *conn, const char *kid, const unsigned char *se
     return ok ? 0 : fail(err, errlen, "store signing key", conn);
 }
 
-/* The unexpired secrets, in the column order load_row expects. */
+/* The unexpired secrets, in the column order load_row expects: the primary
+ * first, then the newest, so that a cap keeps those. */
 #define LOAD_SQL                                                                                   \
     "SELECT kid, encode(secret, 'hex'), is_primary, " DLC_DB_EPOCH_MS(                             \
         "created_at") ", " DLC_DB_EPOCH_MS("expires_at") " FROM jwt_secrets WHERE expires_at IS "  \
                                                          "NULL OR expires_at > now() ORDER BY "    \
-                                                         "created_at, kid"
+                                                         "is_primary DESC, created_at DESC, kid"
 
 static int load_row(PGresult *r, int i, dlc_secret_row *row)
 {
@@ -179,30 +181,35 @@ dlc_db_rc dlc_secrets_cleanup(dlc_db *db, int64_t deadline_ms, dlc_secret_info *
     return infos(db, "secrets_cleanup", deadline_ms, removed, n);
 }
 
-dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
-                          bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,
-                          int64_t deadline_ms, bool *kid_taken)
+dlc_db_rc dlc_secrets_add(dlc_db *db, const dlc_secret_new *s, int64_t deadline_ms,
+                          dlc_secret_add_rc *out)
 {
-    *kid_taken = false;
-    if (len > DLC_SECRET_MAX) {
+    *out = DLC_SECRET_ADDED;
+    if (s->len > DLC_SECRET_MAX) {
         dlc_log_warn("secrets query failed", "stmt", "secrets_add", "error", "secret too long");
         return DLC_DB_ERROR;
     }
     char hex[2 * DLC_SECRET_MAX + 1];
-    hex_encode(secret, len, hex);
-    dlc_db_int_text expires = dlc_db_int(expires_at_ms);
-    dlc_db_int_text retire = dlc_db_int(retire_primary_at_ms);
-    const char *values[] = {kid, hex, primary ? "true" : "false",
-                            expires_at_ms ? expires.text : NULL,
-                            retire_primary_at_ms ? retire.text : NULL};
+    hex_encode(s->secret, s->len, hex);
+    dlc_db_int_text expires = dlc_db_int(s->expires_at_ms);
+    dlc_db_int_text retire = dlc_db_int(s->retire_primary_at_ms);
+    dlc_db_int_text cap = dlc_db_int(s->max_live);
+    const char *values[] = {s->kid,
+                            hex,
+                            s->primary ? "true" : "false",
+                            s->expires_at_ms ? expires.text : NULL,
+                            s->retire_primary_at_ms ? retire.text : NULL,
+                            cap.text};
     PGresult *res = NULL;
     char state[6];
-    dlc_db_rc rc = dlc_db_run(db, "secrets_add", 5, values, deadline_ms, &res, state, "23505");
+    dlc_db_rc rc = dlc_db_run(db, "secrets_add", 6, values, deadline_ms, &res, state, NULL);
     explicit_bzero(hex, sizeof hex);
     PQclear(res);
-    if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {
-        *kid_taken = true;
-        return DLC_DB_OK;
-    }
-    return rc;
+    if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0)
+        *out = DLC_SECRET_KID_TAKEN;
+    else if (rc == DLC_DB_ERROR && strcmp(state, "54000") == 0)
+        *out = DLC_SECRET_TOO_MANY;
+    else
+        return rc;
+    return DLC_DB_OK;
 }

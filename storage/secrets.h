@@ -65,14 +65,30 @@ typedef struct {
  * malloc'd array of *n entries (NULL when empty); the caller frees it. */
 dlc_db_rc dlc_secrets_list(dlc_db *db, int64_t deadline_ms, dlc_secret_info **out, size_t *n);
 
-/* Adds a secret (len ≤ DLC_SECRET_MAX; the table wants ≥ 32) in one
- * transaction. primary: it becomes the primary, and the previous primary
- * becomes a secondary expiring at retire_primary_at_ms (0: its expiry is
- * kept). expires_at_ms 0: never. A kid in use sets *kid_taken and returns
- * DLC_DB_OK. Times are wall-clock milliseconds. */
-dlc_db_rc dlc_secrets_add(dlc_db *db, const char *kid, const unsigned char *secret, size_t len,
-                          bool primary, int64_t expires_at_ms, int64_t retire_primary_at_ms,
-                          int64_t deadline_ms, bool *kid_taken);
+/* A secret to add (len ≤ DLC_SECRET_MAX; the table wants ≥ 32). primary:
+ * it becomes the primary, and the previous primary becomes a secondary
+ * expiring at retire_primary_at_ms (0: its expiry is kept). expires_at_ms
+ * 0: never. max_live: the live secrets a core loads at most. Times are
+ * wall-clock milliseconds. */
+typedef struct {
+    const char *kid;
+    const unsigned char *secret;
+    size_t len;
+    bool primary;
+    int64_t expires_at_ms;
+    int64_t retire_primary_at_ms;
+    int max_live;
+} dlc_secret_new;
+
+typedef enum {
+    DLC_SECRET_ADDED = 0,
+    DLC_SECRET_KID_TAKEN, /* a kid in use */
+    DLC_SECRET_TOO_MANY,  /* max_live live secrets already */
+} dlc_secret_add_rc;
+
+/* Adds s in one transaction. DLC_DB_OK with *out saying what happened. */
+dlc_db_rc dlc_secrets_add(dlc_db *db, const dlc_secret_new *s, int64_t deadline_ms,
+                          dlc_secret_add_rc *out);
 
 /* Deletes expired secondaries (never the primary). *removed gets the kids
  * and fingerprints of the deleted rows (other fields zero) as a malloc'd

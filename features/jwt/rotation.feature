@@ -55,6 +55,21 @@ Feature: JWT secret rotation
     And the JSON at "is_primary" equals false
     And the JSON at "is_expired" equals false
 
+  Scenario: A 17th live secret is refused; the primary keeps signing
+    When I POST "/api/v1/admin/jwt/secrets" 15 times with JSON:
+      """
+      {"secret": "another-secret-of-at-least-32-bytes!!", "is_primary": false, "expires_in": 600}
+      """
+    Then the status is 201
+    When I POST "/api/v1/admin/jwt/secrets" with JSON
+      """
+      {"secret": "one-secret-too-many-of-at-least-32-bytes", "is_primary": false}
+      """
+    Then the status is 409
+    And the error is "too_many_secrets"
+    When I GET "/api/v1/admin/jwt/secrets"
+    Then the JSON at "count" equals 16
+
   Scenario: Users cannot manage secrets
     Given a user "ann" registered with password "correct horse"
     And I am logged in as "ann" with password "correct horse"

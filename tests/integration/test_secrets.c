@@ -73,17 +73,24 @@ static void bootstrap(fixture *f, const char *kid, int seed)
     assert_int_equal(n, 1);
 }
 
+/* Adds a secret (a keyring of max_live); what the store said. */
+static dlc_secret_add_rc add_capped(dlc_db *db, const char *kid, int seed, bool primary,
+                                    int64_t expires_at_ms, int64_t retire_ms, int max_live)
+{
+    unsigned char secret[32];
+    make_secret(secret, seed);
+    dlc_secret_new s = {kid, secret, sizeof secret, primary, expires_at_ms, retire_ms, max_live};
+    dlc_secret_add_rc rc = DLC_SECRET_ADDED;
+    assert_int_equal(dlc_secrets_add(db, &s, deadline(), &rc), DLC_DB_OK);
+    return rc;
+}
+
 /* Adds a secret; returns whether the kid was taken. */
 static bool add(dlc_db *db, const char *kid, int seed, bool primary, int64_t expires_at_ms,
                 int64_t retire_ms)
 {
-    unsigned char secret[32];
-    bool taken = true;
-    make_secret(secret, seed);
-    assert_int_equal(dlc_secrets_add(db, kid, secret, sizeof secret, primary, expires_at_ms,
-                                     retire_ms, deadline(), &taken),
-                     DLC_DB_OK);
-    return taken;
+    return add_capped(db, kid, seed, primary, expires_at_ms, retire_ms, 16) ==
+           DLC_SECRET_KID_TAKEN;
 }
 
 typedef struct {
@@ -253,11 +260,31 @@ static void *rotate(void *arg)
     char kid[16];
     make_secret(secret, 10 + r->index);
     snprintf(kid, sizeof kid, "k-r%d", r->index);
-    r->rc = db ? dlc_secrets_add(db, kid, secret, sizeof secret, true, 0,
-                                 dlc_clock_wall_ms() + 60000, deadline(), &r->taken)
-               : DLC_DB_UNAVAILABLE;
+    dlc_secret_new s = {kid, secret, sizeof secret, true, 0, dlc_clock_wall_ms() + 60000, 16};
+    dlc_secret_add_rc added = DLC_SECRET_KID_TAKEN;
+    r->rc = db ? dlc_secrets_add(db, &s, deadline(), &added) : DLC_DB_UNAVAILABLE;
+    r->taken = added != DLC_SECRET_ADDED;
     dlc_db_close(db);
     return NULL;
+}
+
+/* The store refuses a live secret past the keyring's cap; an expired one
+ * does not count. The primary is loaded first whatever the cap. */
+static void the_cap_refuses_one_more_and_keeps_the_primary(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(add_capped(f->db, "k-p", 1, true, 0, 0, 3), DLC_SECRET_ADDED);
+    assert_int_equal(add_capped(f->db, "k-a", 2, false, 0, 0, 3), DLC_SECRET_ADDED);
+    assert_int_equal(add_capped(f->db, "k-b", 3, false, 0, 0, 3), DLC_SECRET_ADDED);
+    assert_int_equal(add_capped(f->db, "k-c", 4, false, 0, 0, 3), DLC_SECRET_TOO_MANY);
+    dlc_secret_row rows[2];
+    size_t n = 0;
+    char err[256];
+    assert_int_equal(dlc_secrets_load(f->conn, rows, 2, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].kid, "k-p");
+    assert_true(rows[0].is_primary);
+    assert_string_equal(rows[1].kid, "k-b"); /* then the newest */
 }
 
 static void concurrent_rotations_leave_one_primary(void **state)
@@ -392,6 +419,7 @@ int main(void)
         DLC_TESTDB_TEST(add_secondary, setup),
         DLC_TESTDB_TEST(add_primary_demotes_old, setup),
         DLC_TESTDB_TEST(kid_taken_changes_nothing, setup),
+        DLC_TESTDB_TEST(the_cap_refuses_one_more_and_keeps_the_primary, setup),
         DLC_TESTDB_TEST(cleanup_removes_expired_secondaries, setup),
         DLC_TESTDB_TEST(concurrent_rotations_leave_one_primary, setup),
         DLC_TESTDB_TEST(watcher_sees_add_and_stops_promptly, setup),

@@ -17,7 +17,7 @@
  * threads), and no more than there are CPUs: more threads would not hash
  * faster, only hold more memory and finish each hash later. */
 #define MAX_CONCURRENT_HASHES 4
-#define MAX_KEYS 16
+#define MAX_KEYS DLC_JWT_KEYRING_MAX
 /* Users whose authorization a core keeps (40 bytes each at most). */
 #define PRINCIPALS_MAX 65536
 

@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #define DLC_JWT_MIN_SECRET 32
+/* Live signing secrets a core loads at most; the store refuses more. */
+#define DLC_JWT_KEYRING_MAX 16
 #define DLC_JWT_MAX_SECRET 256
 
 typedef struct {

@@ -68,13 +68,19 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
                              : 0;
     char kid[64];
     dlc_jwt_generate(kid, NULL);
-    bool taken = false;
-    dlc_db_rc rc = dlc_secrets_add(dlc_svc_db(call), kid, secret, len, primary,
-                                   expires_in_s ? now + expires_in_s * 1000 : 0, retire,
-                                   call->deadline_ms, &taken);
-    if (rc != DLC_DB_OK || taken)
-        return taken ? dlc_call_fail(call, DLC_ABORTED, NULL, "key id collision; retry")
-                     : dlc_svc_db_fail(call, rc, "store jwt secret", NULL);
+    dlc_secret_new s = {kid, secret, len, primary, expires_in_s ? now + expires_in_s * 1000 : 0,
+                        retire, DLC_JWT_KEYRING_MAX};
+    dlc_secret_add_rc added;
+    dlc_db_rc rc = dlc_secrets_add(dlc_svc_db(call), &s, call->deadline_ms, &added);
+    if (rc != DLC_DB_OK)
+        return dlc_svc_db_fail(call, rc, "store jwt secret", NULL);
+    if (added == DLC_SECRET_KID_TAKEN)
+        return dlc_call_fail(call, DLC_ABORTED, NULL, "key id collision; retry");
+    if (added == DLC_SECRET_TOO_MANY)
+        return dlc_call_fail(call, DLC_ABORTED, "too_many_secrets",
+                             "at most %d live signing secrets: let one expire, or clean up "
+                             "expired ones, first",
+                             DLC_JWT_KEYRING_MAX);
     dlc_secret_info *infos = NULL;
     size_t n = 0;
     rc = dlc_secrets_list(dlc_svc_db(call), call->deadline_ms, &infos, &n);
