@@ -87,6 +87,12 @@ static int apply_flags(const dlc_cli_spec *spec, dlc_config *cfg, const args *a,
         if (!eq || (size_t)(eq - a->sets[i]) >= sizeof key)
             return set_error(e, a->sets[i], "--set takes KEY=VALUE");
         snprintf(key, sizeof key, "%.*s", (int)(eq - a->sets[i]), a->sets[i]);
+        if (dlc_config_key_is_secret(key))
+            fprintf(stderr,
+                    "%s: warning: --set %s puts a secret in the process list (ps) for every "
+                    "user of this machine to read; give it in the config file, the "
+                    "environment, or a file named by its _file key instead\n",
+                    spec->program, key);
         if (dlc_config_set(cfg, key, eq + 1, e) != 0)
             return -1;
     }
@@ -113,7 +119,8 @@ static int load_sources(const dlc_cli_spec *spec, const args *a, dlc_config *cfg
     dlc_config_defaults(cfg);
     if (a->config && dlc_config_load_file(cfg, a->config, e) != 0)
         return -1;
-    if (dlc_config_apply_env(cfg, environ, e) != 0 || apply_flags(spec, cfg, a, e) != 0)
+    if (dlc_config_apply_env(cfg, environ, e) != 0 || apply_flags(spec, cfg, a, e) != 0 ||
+        dlc_config_read_secret_files(cfg, e) != 0)
         return -1;
     return dlc_config_validate(cfg, e);
 }

@@ -10,6 +10,7 @@
 #include "common/config_yaml.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,7 @@ static const key_def keys[] = {
     {KEY("database.port", T_INT, database.port, "5432"), .lo = 1, .hi = 65535},
     {KEY("database.user", T_STR, database.user, "")},
     {KEY("database.password", T_STR, database.password, ""), .flags = F_SECRET},
+    {KEY("database.password_file", T_STR, database.password_file, "")},
     {KEY("database.name", T_STR, database.name, "dlc")},
     {KEY("database.ssl_mode", T_ENUM, database.ssl_mode, "prefer"), .choices = ssl_modes},
     /* 0 is PostgreSQL's "no timeout". */
@@ -97,7 +99,9 @@ static const key_def keys[] = {
     {KEY("database.pool_size", T_INT, database.pool_size, "8"), .lo = 1, .hi = 1024},
     {KEY("database.auto_migrate", T_BOOL, database.auto_migrate, "true")},
     {KEY("auth.admin_master_password", T_STR, auth.admin_master_password, ""), .flags = F_SECRET},
+    {KEY("auth.admin_master_password_file", T_STR, auth.admin_master_password_file, "")},
     {KEY("auth.jwt.secret", T_STR, auth.jwt.secret, ""), .flags = F_SECRET},
+    {KEY("auth.jwt.secret_file", T_STR, auth.jwt.secret_file, "")},
     {KEY("auth.jwt.ttl", T_DUR, auth.jwt.ttl_ms, "1h"), .lo = SEC, .hi = 720 * HOUR,
      .flags = F_RELOAD},
     {KEY("auth.jwt.issuer", T_STR, auth.jwt.issuer, "dlc")},
@@ -476,9 +480,66 @@ int dlc_config_load(dlc_config *c, const char *path, char *const *envp, dlc_conf
     dlc_config_defaults(c);
     if (path && dlc_config_load_file(c, path, err) < 0)
         return -1;
-    if (dlc_config_apply_env(c, envp, err) < 0)
+    if (dlc_config_apply_env(c, envp, err) < 0 || dlc_config_read_secret_files(c, err) < 0)
         return -1;
     return dlc_config_validate(c, err);
+}
+
+/* A secret file's content, at most this long. */
+#define SECRET_FILE_MAX 4096
+
+/* path's content into buf (NUL-terminated, one trailing newline dropped).
+ * 0, or an errno value (EFBIG when longer than the buffer). */
+static int read_secret(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    size_t n = fread(buf, 1, len - 1, f);
+    int rc = ferror(f) ? EIO : !feof(f) && fgetc(f) != EOF ? EFBIG : 0;
+    fclose(f);
+    buf[n] = '\0';
+    if (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    return rc;
+}
+
+int dlc_config_read_secret_files(dlc_config *c, dlc_config_error *err)
+{
+    static const char *const pairs[][2] = {
+        {"auth.admin_master_password_file", "auth.admin_master_password"},
+        {"auth.jwt.secret_file", "auth.jwt.secret"},
+        {"database.password_file", "database.password"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        const char *path = *(char **)field(c, find_key(pairs[i][0]));
+        const key_def *target = find_key(pairs[i][1]);
+        if (!path || !*path)
+            continue;
+        origin o = {err, path, 0};
+        const char *set = *(char **)field(c, target);
+        if (set && *set)
+            return fail(&o, pairs[i][0], "set either %s or %s, not both", pairs[i][1],
+                        pairs[i][0]);
+        char buf[SECRET_FILE_MAX];
+        int rc = read_secret(path, buf, sizeof buf);
+        if (rc != 0)
+            return fail(&o, pairs[i][0], "cannot read the secret: %s",
+                        rc == EFBIG ? "longer than 4 KiB" : strerror(rc));
+        rc = set_text(c, target, buf, &o);
+        explicit_bzero(buf, sizeof buf);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+bool dlc_config_key_is_secret(const char *key)
+{
+    const key_def *k = find_key(key);
+    return k && (k->flags & F_SECRET);
 }
 
 const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size_t len)

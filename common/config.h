@@ -68,6 +68,7 @@ typedef struct dlc_config {
         int port;
         char *user;
         char *password;
+        char *password_file; /* read into password (containers' secrets) */
         char *name;
         char *ssl_mode;
         int64_t statement_timeout_ms;
@@ -76,8 +77,10 @@ typedef struct dlc_config {
     } database;
     struct {
         char *admin_master_password;
+        char *admin_master_password_file;
         struct {
             char *secret;
+            char *secret_file;
             int64_t ttl_ms;
             char *issuer;
             char *audience;
@@ -153,6 +156,16 @@ int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err
 
 /* Sets one dotted key from text (a flag). Lists take comma-separated text and
  * replace the whole list. Returns 0 or -1 (err filled, source "flag"). */
+/* Reads the secrets named by *_file keys (auth.admin_master_password_file,
+ * auth.jwt.secret_file, database.password_file) into their keys: the whole
+ * file, one trailing newline dropped. Setting a key and its _file both is
+ * an error, as is a file that cannot be read. 0, or -1 (err filled). */
+int dlc_config_read_secret_files(dlc_config *c, dlc_config_error *err);
+
+/* True when key holds a secret (never given on a command line, never
+ * quoted in messages). */
+bool dlc_config_key_is_secret(const char *key);
+
 int dlc_config_set(dlc_config *c, const char *key, const char *value, dlc_config_error *err);
 
 /* Cross-field checks after all layers (e.g. workers ≥ 1, non-empty listen).

@@ -91,6 +91,16 @@ Feature: Registration and login
     And the token claim "sub" equals "admin"
     And the response header "Cache-Control" is "no-store"
 
+  Scenario: The master password can come from a file (a container secret)
+    Given the file "master.txt" holds "a master password kept in a file"
+    And "auth.admin_master_password_file" names the file "master.txt"
+    When I POST "/api/v1/auth/admin/login" with JSON
+      """
+      {"master_password": "a master password kept in a file"}
+      """
+    Then the status is 200
+    And the token claim "is_admin" equals true
+
   Scenario: A wrong master password is refused
     Given the admin master password is "admin-master-secret"
     When I POST "/api/v1/auth/admin/login" with JSON

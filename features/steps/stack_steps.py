@@ -171,3 +171,19 @@ def step_held_answer(context, seconds):
     if context.held["answer"] is None:
         raise AssertionError("the held request got no HTTP answer: %r" % (context.held["error"],))
     context.response = context.held["answer"]
+
+
+@given('the file "{name:Key}" holds "{text:Text}"')
+def step_file_holds(context, name, text):
+    """A file in the scenario's directory (0600), e.g. a container secret."""
+    import os
+    path = os.path.join(context.stack.dir, name)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+
+
+@given('"{key:Key}" names the file "{name:Key}"')
+def step_config_file_path(context, key, name):
+    import os
+    context.stack.configure(key, os.path.join(context.stack.dir, name))

@@ -565,10 +565,41 @@ static void test_copy_and_free(void **state)
     dlc_config_free(&b);
 }
 
+/* Container secrets: a *_file key's file is read into its key (one
+ * trailing newline dropped); both set, or an unreadable file, is an error. */
+static void secrets_from_files(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s", write_yaml("a-secret-of-at-least-32-bytes-long!!\n"));
+    dlc_config c;
+    dlc_config_error err = {0};
+    dlc_config_defaults(&c);
+    assert_int_equal(dlc_config_set(&c, "auth.jwt.secret_file", path, &err), 0);
+    assert_int_equal(dlc_config_read_secret_files(&c, &err), 0);
+    assert_string_equal(c.auth.jwt.secret, "a-secret-of-at-least-32-bytes-long!!");
+    /* the key and its file both: refused */
+    assert_int_equal(dlc_config_read_secret_files(&c, &err), -1);
+    assert_string_equal(err.key, "auth.jwt.secret_file");
+    assert_non_null(strstr(err.message, "not both"));
+    dlc_config_free(&c);
+
+    dlc_config_defaults(&c);
+    assert_int_equal(dlc_config_set(&c, "database.password_file", "/nonexistent/dlc", &err), 0);
+    assert_int_equal(dlc_config_read_secret_files(&c, &err), -1);
+    assert_string_equal(err.key, "database.password_file");
+    assert_non_null(strstr(err.message, "No such file"));
+    dlc_config_free(&c);
+
+    assert_true(dlc_config_key_is_secret("auth.admin_master_password"));
+    assert_false(dlc_config_key_is_secret("auth.admin_master_password_file"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(secrets_from_files),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_lists),
