@@ -1,11 +1,14 @@
 /*
- * Configuration: one schema table drives defaults, the YAML file, the
- * environment, flags, copy, free and diff, so a key added to the table is
- * handled everywhere and validated the same way whatever its source.
+ * Configuration: the schema table, and loading through it — defaults, the
+ * YAML file, the environment, flags, secret files, validation. The same
+ * table drives copy, free and diff (config_copy.c, through config_keys.h),
+ * so a key added to it is handled everywhere and validated the same way
+ * whatever its source.
  */
 #include "common/config.h"
 #include "common/netaddr.h"
 
+#include "common/config_keys.h"
 #include "common/config_value.h"
 #include "common/config_yaml.h"
 
@@ -26,21 +29,7 @@
 #define T_DBL DLC_CONFIG_VALUE_DBL
 #define T_LIST DLC_CONFIG_VALUE_LIST
 
-enum {
-    F_RELOAD = 1 << 0,   /* applied by hot reload without a restart */
-    F_SECRET = 1 << 1,   /* value never quoted in messages */
-    F_NONEMPTY = 1 << 2, /* "" has no sensible meaning */
-};
-
-typedef struct {
-    const char *name;
-    dlc_config_value_type type;
-    size_t off;
-    const char *def; /* default, as text: defaults take the same path as a flag */
-    int64_t lo, hi;  /* inclusive bounds of numbers (milliseconds for durations) */
-    const char *const *choices;
-    unsigned flags;
-} key_def;
+typedef dlc_config_key key_def;
 
 #define SEC DLC_CONFIG_VALUE_SEC
 #define HOUR DLC_CONFIG_VALUE_HOUR
@@ -199,23 +188,18 @@ static int bad_value(const origin *o, const key_def *k, const char *text)
 
 /* ---- setting one key from text ----------------------------------------- */
 
-/* Callers holding a const config only read through the result. */
-static void *field(const dlc_config *c, const key_def *k)
-{
-    return (char *)c + k->off;
-}
-
-static bool is_string(const key_def *k)
-{
-    return k->type == T_STR || k->type == T_ENUM;
-}
-
-static const key_def *find_key(const char *name)
+const dlc_config_key *dlc_config_key_find(const char *name)
 {
     for (size_t i = 0; i < NKEYS; i++)
         if (strcmp(keys[i].name, name) == 0)
             return &keys[i];
     return NULL;
+}
+
+const dlc_config_key *dlc_config_keys(size_t *n)
+{
+    *n = NKEYS;
+    return keys;
 }
 
 /* "auth.jwt" is a section: a mapping in the file, never a value. */
@@ -247,7 +231,7 @@ static int store_list(dlc_config *c, const key_def *k, dlc_strlist *l, const ori
             return bad_value(o, k, "");
         }
     }
-    dlc_strlist *slot = field(c, k);
+    dlc_strlist *slot = dlc_config_key_field(c, k);
     dlc_config_value_list_free(slot);
     *slot = *l;
     return 0;
@@ -256,7 +240,7 @@ static int store_list(dlc_config *c, const key_def *k, dlc_strlist *l, const ori
 /* The single entry point of every source, so all validate alike. */
 static int set_text(dlc_config *c, const key_def *k, const char *text, const origin *o)
 {
-    void *f = field(c, k);
+    void *f = dlc_config_key_field(c, k);
     const char *choice;
     dlc_strlist list;
     int64_t i;
@@ -335,7 +319,7 @@ static int file_claim(void *ctx, int line, const char *key, dlc_config_yaml_kind
 {
     file_sink *f = ctx;
     const origin *o = file_at(ctx, line);
-    const key_def *k = find_key(key); /* NULL: key names a section, or nothing */
+    const key_def *k = dlc_config_key_find(key); /* NULL: key names a section, or nothing */
     if (!k && !is_section(key))
         return fail(o, key, "unknown key");
     if (k && f->seen[k - keys])
@@ -353,14 +337,14 @@ static int file_claim(void *ctx, int line, const char *key, dlc_config_yaml_kind
 static int file_scalar(void *ctx, int line, const char *key, const char *text)
 {
     file_sink *f = ctx;
-    return set_text(f->c, find_key(key), text, file_at(ctx, line));
+    return set_text(f->c, dlc_config_key_find(key), text, file_at(ctx, line));
 }
 
 static int file_list(void *ctx, int line, const char *key, const char *const *items, size_t count)
 {
     file_sink *f = ctx;
     const origin *o = file_at(ctx, line);
-    const key_def *k = find_key(key);
+    const key_def *k = dlc_config_key_find(key);
     dlc_strlist l;
     if (dlc_config_value_list_dup(&l, items, count) < 0)
         return fail(o, k->name, "out of memory");
@@ -424,7 +408,7 @@ int dlc_config_apply_env(dlc_config *c, char *const *envp, dlc_config_error *err
 int dlc_config_set(dlc_config *c, const char *key, const char *value, dlc_config_error *err)
 {
     origin o = {err, "flag", 0};
-    const key_def *k = find_key(key);
+    const key_def *k = dlc_config_key_find(key);
     if (!k)
         return fail(&o, key, "unknown key");
     if (!value)
@@ -514,12 +498,12 @@ int dlc_config_read_secret_files(dlc_config *c, dlc_config_error *err)
         {"database.password_file", "database.password"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        const char *path = *(char **)field(c, find_key(pairs[i][0]));
-        const key_def *target = find_key(pairs[i][1]);
+        const char *path = *(char **)dlc_config_key_field(c, dlc_config_key_find(pairs[i][0]));
+        const key_def *target = dlc_config_key_find(pairs[i][1]);
         if (!path || !*path)
             continue;
         origin o = {err, path, 0};
-        const char *set = *(char **)field(c, target);
+        const char *set = *(char **)dlc_config_key_field(c, target);
         if (set && *set)
             return fail(&o, pairs[i][0], "set either %s or %s, not both", pairs[i][1],
                         pairs[i][0]);
@@ -538,7 +522,7 @@ int dlc_config_read_secret_files(dlc_config *c, dlc_config_error *err)
 
 bool dlc_config_key_is_secret(const char *key)
 {
-    const key_def *k = find_key(key);
+    const key_def *k = dlc_config_key_find(key);
     return k && (k->flags & F_SECRET);
 }
 
@@ -552,119 +536,4 @@ const char *dlc_config_error_format(const dlc_config_error *err, char *buf, size
     if (len > 0)
         snprintf(buf, len, "%s: %s%s%s", where, err->key, *err->key ? ": " : "", err->message);
     return buf;
-}
-
-/* Bytes of a scalar key's field. */
-static size_t value_size(const key_def *k)
-{
-    return k->type == T_INT    ? sizeof(int)
-           : k->type == T_BOOL ? sizeof(bool)
-           : k->type == T_DBL  ? sizeof(double)
-                               : sizeof(int64_t);
-}
-
-/* Frees (release) or forgets (after a shallow copy) what c owns at k. */
-static void drop_field(dlc_config *c, const key_def *k, bool release)
-{
-    if (is_string(k)) {
-        char **s = field(c, k);
-        if (release)
-            free(*s);
-        *s = NULL;
-    } else if (k->type == T_LIST) {
-        dlc_strlist *l = field(c, k);
-        if (release)
-            dlc_config_value_list_free(l);
-        *l = (dlc_strlist){0};
-    }
-}
-
-static int copy_field(dlc_config *dst, const dlc_config *src, const key_def *k)
-{
-    if (k->type == T_LIST) {
-        const dlc_strlist *l = field(src, k);
-        return dlc_config_value_list_dup(field(dst, k), (const char *const *)l->items, l->count);
-    }
-    if (!is_string(k))
-        return 0;
-    const char *s = *(char *const *)field(src, k);
-    char **slot = field(dst, k);
-    return s && !(*slot = strdup(s)) ? -1 : 0;
-}
-
-int dlc_config_copy_key(dlc_config *dst, const dlc_config *src, const char *key)
-{
-    const key_def *k = find_key(key);
-    if (!k)
-        return -1;
-    dlc_config one = *dst; /* receives the copy first, so a failure changes nothing */
-    drop_field(&one, k, false);
-    if (copy_field(&one, src, k) != 0)
-        return -1;
-    drop_field(dst, k, true);
-    if (k->type == T_LIST)
-        *(dlc_strlist *)field(dst, k) = *(dlc_strlist *)field(&one, k);
-    else if (is_string(k))
-        *(char **)field(dst, k) = *(char **)field(&one, k);
-    else
-        memcpy(field(dst, k), field(src, k), value_size(k));
-    return 0;
-}
-
-int dlc_config_copy(dlc_config *dst, const dlc_config *src)
-{
-    *dst = *src;
-    for (size_t i = 0; i < NKEYS; i++)
-        drop_field(dst, &keys[i], false);
-    dst->source_file = NULL;
-    bool ok = !src->source_file || (dst->source_file = strdup(src->source_file));
-    for (size_t i = 0; ok && i < NKEYS; i++)
-        ok = copy_field(dst, src, &keys[i]) == 0;
-    if (ok)
-        return 0;
-    dlc_config_free(dst);
-    return -1;
-}
-
-void dlc_config_free(dlc_config *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < NKEYS; i++)
-        drop_field(c, &keys[i], true);
-    free(c->source_file);
-    c->source_file = NULL;
-}
-
-/* ---- reload support ------------------------------------------------------ */
-
-bool dlc_config_key_reloadable(const char *key)
-{
-    const key_def *k = find_key(key);
-    return k && (k->flags & F_RELOAD);
-}
-
-static bool field_equal(const dlc_config *a, const dlc_config *b, const key_def *k)
-{
-    const void *x = field(a, k), *y = field(b, k);
-    if (k->type == T_LIST)
-        return dlc_config_value_list_equal(x, y);
-    if (is_string(k)) {
-        const char *s = *(char *const *)x, *t = *(char *const *)y;
-        return strcmp(s ? s : "", t ? t : "") == 0;
-    }
-    return memcmp(x, y, value_size(k)) == 0;
-}
-
-size_t dlc_config_diff(const dlc_config *a, const dlc_config *b, const char **keys_out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < NKEYS; i++) {
-        if (field_equal(a, b, &keys[i]))
-            continue;
-        if (n < max)
-            keys_out[n] = keys[i].name;
-        n++;
-    }
-    return n;
 }
