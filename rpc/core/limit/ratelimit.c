@@ -289,19 +289,31 @@ bool dlc_ratelimit_check_password_work(dlc_call *call, dlc_rl_policy per_client,
     return check_all(call, username ? 3 : 2, p, keys);
 }
 
-/* One policy's count of shared buckets (dlc_ratelimit_db_count). */
+/* One policy's count of shared buckets (dlc_ratelimit_db_count) into the
+ * array arg. */
 static void note_count(const char *policy, long n, void *arg)
 {
-    dlc_ratelimit *rl = arg;
+    long *counts = arg;
     for (int p = 0; p < DLC_RL_COUNT; p++) {
-        if (strcmp(POLICY_NAMES[p], policy) == 0) {
-            bool full = n >= rl->max_keys;
-            if (full && !atomic_load(&rl->full[p]))
-                dlc_log_warn("rate-limit table full: new keys share its overflow bucket",
-                             "policy", policy);
-            atomic_store(&rl->full[p], full);
-            return;
-        }
+        if (strcmp(POLICY_NAMES[p], policy) == 0)
+            counts[p] = n;
+    }
+}
+
+/* The shared tables' counts decide which policies overflow; each flag
+ * changes at once from its old value to its new one (a failed count keeps
+ * them all). */
+static void note_full(dlc_ratelimit *rl, dlc_conn *conn)
+{
+    long counts[DLC_RL_COUNT] = {0}; /* a policy the count does not name is empty */
+    if (dlc_ratelimit_db_count(conn, note_count, counts) < 0)
+        return;
+    for (int p = 0; p < DLC_RL_COUNT; p++) {
+        bool full = counts[p] >= rl->max_keys;
+        if (full && !atomic_load(&rl->full[p]))
+            dlc_log_warn("rate-limit table full: new keys share its overflow bucket", "policy",
+                         POLICY_NAMES[p]);
+        atomic_store(&rl->full[p], full);
     }
 }
 
@@ -311,9 +323,7 @@ void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn)
         return;
     if (rl->shared) {
         dlc_ratelimit_db_sweep(conn);
-        for (int p = 0; p < DLC_RL_COUNT; p++)
-            atomic_store(&rl->full[p], false); /* a policy the count names no more is empty */
-        dlc_ratelimit_db_count(conn, note_count, rl);
+        note_full(rl, conn);
         return;
     }
     for (int p = 0; p < DLC_RL_COUNT; p++)
