@@ -94,6 +94,10 @@ typedef struct dlc_config {
         struct {
             char *hash_strength; /* interactive | moderate | min */
         } password;
+        struct {
+            int64_t code_ttl_ms; /* how long a reset code an admin got is valid */
+            int max_failures;    /* wrong codes that withdraw the permission */
+        } password_reset;
     } auth;
     struct {
         bool v2_enabled;

@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "dlc/v1/admin.pb-c.h"
 #include "dlc/v1/auth.pb-c.h"
 
 #include "common/clock.h"
@@ -144,8 +145,10 @@ void dlc_gateway_invoke(dlc_gateway *gw, const dlc_http_request *rq, const char 
         rs->status = 204;
     else
         dlc_http_set_json(rs, success_status ? success_status : 200, dlc_transcode_to_json(out));
-    /* a bearer token must not stay in a cache on the way (RFC 6749 5.1) */
-    if (md->output == &dlc__v1__token_response__descriptor)
+    /* a bearer token (RFC 6749 5.1) or a reset code must not stay in a
+     * cache on the way */
+    if (md->output == &dlc__v1__token_response__descriptor ||
+        md->output == &dlc__v1__allow_password_reset_response__descriptor)
         dlc_http_add_header(rs, "Cache-Control", "no-store");
     protobuf_c_message_free_unpacked(out, NULL);
 }

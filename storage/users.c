@@ -14,7 +14,8 @@
 #define USER_COLS                                                                                  \
     "id, username, password_hash, description, current_goal, is_admin, "                           \
     "allow_password_reset, " DLC_DB_EPOCH_MS("created_at") ", " DLC_DB_EPOCH_MS(                   \
-        "updated_at") ", " DLC_DB_EPOCH_MS("last_login")
+        "updated_at") ", " DLC_DB_EPOCH_MS("last_login") ", token_generation, " DLC_DB_EPOCH_MS(      \
+        "reset_expires_at")
 
 enum user_col {
     COL_ID,
@@ -27,12 +28,18 @@ enum user_col {
     COL_CREATED,
     COL_UPDATED,
     COL_LAST_LOGIN,
+    COL_GENERATION,
+    COL_RESET_EXPIRES,
 };
 
 /* The column order rows_to_greetings expects. */
 #define GREETING_COLS "id, message, " DLC_DB_EPOCH_MS("created_at")
 
 #define LIVE "deleted_at IS NULL"
+/* The user remembered (login, change) or is gone: no reset any more. */
+#define NO_RESET                                                                                   \
+    "allow_password_reset = false, reset_code_sha256 = NULL, reset_expires_at = NULL,"             \
+    " reset_failures = 0"
 #define BY_NAME "lower(username) = lower($1) AND " LIVE
 #define LIST_MAX 1000
 
@@ -47,20 +54,25 @@ const dlc_db_stmt dlc_users_statements[] = {
      " WHERE id = $1::bigint AND " LIVE " RETURNING " USER_COLS,
      3},
     {"users_set_password",
-     "UPDATE users SET password_hash = $2, updated_at = now()"
-     " WHERE id = $1::bigint AND " LIVE " RETURNING id",
+     "UPDATE users SET password_hash = $2, token_generation = token_generation + 1,"
+     " " NO_RESET ", updated_at = now() WHERE id = $1::bigint AND " LIVE " RETURNING id",
      2},
-    {"users_touch_login", "UPDATE users SET last_login = now() WHERE id = $1::bigint AND " LIVE, 1},
+    {"users_rehash",
+     "UPDATE users SET password_hash = $2 WHERE id = $1::bigint AND " LIVE " RETURNING id", 2},
+    {"users_touch_login",
+     "UPDATE users SET last_login = now(), " NO_RESET " WHERE id = $1::bigint AND " LIVE, 1},
     {"users_allow_reset",
-     "UPDATE users SET allow_password_reset = true, updated_at = now()"
+     "UPDATE users SET allow_password_reset = true, reset_code_sha256 = $2, reset_failures = 0,"
+     " reset_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now()"
      " WHERE " BY_NAME " RETURNING " USER_COLS,
-     1},
-    {"users_complete_reset",
-     "UPDATE users SET password_hash = $2, allow_password_reset = false, updated_at = now()"
-     " WHERE " BY_NAME " AND allow_password_reset RETURNING id",
-     2},
+     3},
+    {"users_complete_reset", "SELECT dlc_complete_password_reset($1, $2, $3, $4::int)", 4},
     {"users_soft_delete",
-     "UPDATE users SET deleted_at = now(), allow_password_reset = false, updated_at = now()"
+     "UPDATE users SET deleted_at = now(), token_generation = token_generation + 1, " NO_RESET
+     ", updated_at = now() WHERE " BY_NAME " RETURNING id",
+     1},
+    {"users_revoke_tokens",
+     "UPDATE users SET token_generation = token_generation + 1, updated_at = now()"
      " WHERE " BY_NAME " RETURNING id",
      1},
     {"users_list",
@@ -106,6 +118,8 @@ static bool row_to_user(const PGresult *res, int row, dlc_user *u)
         .created_at_ms = dlc_db_get_i64(res, row, COL_CREATED),
         .updated_at_ms = dlc_db_get_i64(res, row, COL_UPDATED),
         .last_login_ms = dlc_db_get_i64(res, row, COL_LAST_LOGIN),
+        .token_generation = dlc_db_get_i64(res, row, COL_GENERATION),
+        .reset_expires_at_ms = dlc_db_get_i64(res, row, COL_RESET_EXPIRES),
     };
     if (u->username && u->password_hash && u->description && u->current_goal)
         return true;
@@ -207,6 +221,13 @@ dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_ha
     return any_row(db, "users_set_password", 2, values, deadline_ms, found);
 }
 
+dlc_db_rc dlc_users_rehash(dlc_db *db, int64_t id, const char *password_hash, int64_t deadline_ms)
+{
+    dlc_db_int_text idt = dlc_db_int(id);
+    const char *values[] = {idt.text, password_hash};
+    return any_row(db, "users_rehash", 2, values, deadline_ms, NULL);
+}
+
 dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms)
 {
     dlc_db_int_text idt = dlc_db_int(id);
@@ -214,18 +235,31 @@ dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms)
     return any_row(db, "users_touch_login", 1, values, deadline_ms, NULL);
 }
 
-dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, int64_t deadline_ms,
-                                dlc_user *out, bool *found)
+dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, const char *code_sha256,
+                                int64_t ttl_ms, int64_t deadline_ms, dlc_user *out, bool *found)
 {
-    const char *values[] = {username};
-    return one_user(db, "users_allow_reset", 1, values, deadline_ms, out, found);
+    dlc_db_int_text ttl = dlc_db_int(ttl_ms);
+    const char *values[] = {username, code_sha256, ttl.text};
+    return one_user(db, "users_allow_reset", 3, values, deadline_ms, out, found);
 }
 
-dlc_db_rc dlc_users_complete_reset(dlc_db *db, const char *username, const char *password_hash,
-                                   int64_t deadline_ms, bool *done)
+dlc_db_rc dlc_users_complete_reset(dlc_db *db, const dlc_reset_completion *r, int64_t deadline_ms,
+                                   bool *done)
 {
-    const char *values[] = {username, password_hash};
-    return any_row(db, "users_complete_reset", 2, values, deadline_ms, done);
+    dlc_db_int_text max = dlc_db_int(r->max_failures);
+    const char *values[] = {r->username, r->code_sha256, r->password_hash, max.text};
+    PGresult *res = NULL;
+    dlc_db_rc rc = dlc_db_run(db, "users_complete_reset", 4, values, deadline_ms, &res, NULL, NULL);
+    *done = rc == DLC_DB_OK && PQntuples(res) == 1 && dlc_db_get_bool(res, 0, 0);
+    PQclear(res);
+    return rc;
+}
+
+dlc_db_rc dlc_users_revoke_tokens(dlc_db *db, const char *username, int64_t deadline_ms,
+                                  bool *found)
+{
+    const char *values[] = {username};
+    return any_row(db, "users_revoke_tokens", 1, values, deadline_ms, found);
 }
 
 dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadline_ms, bool *found)

@@ -40,6 +40,8 @@ typedef struct {
     int64_t created_at_ms;
     int64_t updated_at_ms;
     int64_t last_login_ms; /* 0: never */
+    int64_t token_generation; /* tokens of another generation are revoked */
+    int64_t reset_expires_at_ms; /* 0: no reset code */
 } dlc_user;
 
 /* Frees the strings and zeroes *u (NULL and cleared users are fine). */
@@ -64,19 +66,41 @@ dlc_db_rc dlc_users_find_by_id(dlc_db *db, int64_t id, int64_t deadline_ms, dlc_
 dlc_db_rc dlc_users_update_profile(dlc_db *db, int64_t id, const char *description,
                                    const char *current_goal, int64_t deadline_ms, dlc_user *out,
                                    bool *found);
+/* The user's own password change: revokes the user's tokens (the token
+ * generation moves on) and withdraws a pending reset. */
 dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_hash,
                                  int64_t deadline_ms, bool *found);
+/* The same password hashed with other settings: nothing else changes. */
+dlc_db_rc dlc_users_rehash(dlc_db *db, int64_t id, const char *password_hash, int64_t deadline_ms);
+/* A successful login: last_login, and a pending reset is withdrawn. */
 dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms);
 
-/* Admin flags a live user for a password reset. */
-dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, int64_t deadline_ms,
-                                dlc_user *out, bool *found);
-/* One statement: sets the hash and clears the flag only if the live user is
- * flagged. *done false for unknown, deleted or unflagged users alike. */
-dlc_db_rc dlc_users_complete_reset(dlc_db *db, const char *username, const char *password_hash,
-                                   int64_t deadline_ms, bool *done);
+/* An admin allows a live user a password reset with the code whose SHA-256
+ * (hex) is code_sha256, valid ttl_ms from now (a new code replaces the
+ * previous one and its failures). *out: the row, with reset_expires_at_ms. */
+dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, const char *code_sha256,
+                                int64_t ttl_ms, int64_t deadline_ms, dlc_user *out, bool *found);
+
+typedef struct {
+    const char *username;
+    const char *code_sha256;   /* SHA-256 (hex) of the code the user gave */
+    const char *password_hash; /* the new password's */
+    int max_failures;          /* wrong codes that withdraw the permission */
+} dlc_reset_completion;
+
+/* One transaction (migrations/0008): sets the new hash, withdraws the
+ * permission and revokes the user's tokens only for a live user allowed a
+ * reset whose unexpired code matches. *done false for unknown, deleted and
+ * unflagged users and wrong or expired codes alike; a wrong code for an
+ * allowed user counts a failure. */
+dlc_db_rc dlc_users_complete_reset(dlc_db *db, const dlc_reset_completion *r, int64_t deadline_ms,
+                                   bool *done);
+/* Soft delete (see above); the user's tokens are revoked with it. */
 dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadline_ms,
                                 bool *found);
+/* Every token issued to the live user so far is refused from now on. */
+dlc_db_rc dlc_users_revoke_tokens(dlc_db *db, const char *username, int64_t deadline_ms,
+                                  bool *found);
 
 /* Live users with id > after_id, ordered by id, at most limit (≤ 1000).
  * limit is clamped to 1..1000. *out is a malloc'd array of *n users (free

@@ -121,13 +121,13 @@ Feature: Registration and login
     Given a user "erin" registered with password "correct horse"
     When I POST "/api/v1/auth/password-reset" with JSON
       """
-      {"username": "erin", "new_password": "new password"}
+      {"username": "erin", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "new password"}
       """
     Then the status is 403
     And the error is "password_reset_not_allowed"
     When I POST "/api/v1/auth/password-reset" with JSON
       """
-      {"username": "nobody", "new_password": "new password"}
+      {"username": "nobody", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "new password"}
       """
     Then the status is 403
     And the error is "password_reset_not_allowed"

@@ -48,20 +48,20 @@ Feature: Login throttling
     Given rate limiting allows 3 reset_per_user attempts per 1h with a burst of 3
     When I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "ann", "new_password": "a new password 1"}
+      {"username": "ann", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password 1"}
       """
     And I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "ann", "new_password": "a new password 2"}
+      {"username": "ann", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password 2"}
       """
     And I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "ann", "new_password": "a new password 3"}
+      {"username": "ann", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password 3"}
       """
     Then the status is 403
     When I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "ann", "new_password": "a new password 4"}
+      {"username": "ann", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password 4"}
       """
     Then the status is 429
 
@@ -153,16 +153,16 @@ Feature: Login throttling
     Given rate limiting allows 1 reset_per_ip attempts per 1h with a burst of 2
     When I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "nobody1", "new_password": "a new password"}
+      {"username": "nobody1", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password"}
       """
     And I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "nobody2", "new_password": "a new password"}
+      {"username": "nobody2", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password"}
       """
     Then the status is 403
     When I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "nobody3", "new_password": "a new password"}
+      {"username": "nobody3", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password"}
       """
     Then the status is 429
 
@@ -179,6 +179,6 @@ Feature: Login throttling
     Then the status is 400
     When I POST "/api/v1/auth/password-reset" with JSON:
       """
-      {"username": "nobody3", "new_password": "a new password"}
+      {"username": "nobody3", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password"}
       """
     Then the status is 403

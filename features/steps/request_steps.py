@@ -8,7 +8,7 @@ from behave import given, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd.client import JSON, response, send
-from dlc_bdd.expect import json_at
+from dlc_bdd.expect import expand, json_at
 
 
 @given('the request header "{name:Key}" is "{value:Text}"')
@@ -55,6 +55,15 @@ def step_post_json(context, path):
         raise AssertionError("the step's JSON is invalid (%s); for deliberately broken "
                              "bodies use 'with content type … and the body:'" % e) from None
     send(context, "POST", path, context.text, JSON)
+
+
+@when('I POST "{path:Path}" with JSON filled from the remembered values')
+def step_post_json_remembered(context, path):
+    """${name} in the docstring stands for the value remembered as name
+    (a missing one fails the step)."""
+    body = expand(context.text, context.remembered)
+    json.loads(body)
+    send(context, "POST", path, body, JSON)
 
 
 @when('I POST "{path:Path}" {count:d} times with JSON')
@@ -119,6 +128,11 @@ def step_wait(context, seconds):
 @when('I remember the JSON at "{path:Key}" as "{name:Key}"')
 def step_remember_json(context, path, name):
     context.remembered[name] = json_at(response(context).json(), path)
+
+
+@when('I remember the response body as "{name:Key}"')
+def step_remember_body(context, name):
+    context.remembered[name] = response(context).text()
 
 
 @when('I remember the response header "{header:Key}" as "{name:Key}"')

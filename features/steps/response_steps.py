@@ -128,6 +128,12 @@ def step_body_is(context, text):
     _check(context, body in (expected, expected + "\n"), "expected the body %r" % expected)
 
 
+@then('the body is the remembered "{name:Key}"')
+def step_body_remembered(context, name):
+    expected = context.remembered[name]
+    _check(context, response(context).text() == expected, "expected the body %r" % expected)
+
+
 @then('the body matches "{regex:Text}"')
 def step_body_matches(context, regex):
     r"""re.search with the pattern as written in the feature (so \n in it
@@ -207,6 +213,12 @@ def step_json_greater(context, path, name):
 def step_json_same(context, path, name):
     actual, before = _json_at(context, path), context.remembered[name]
     _check(context, actual == before, "expected %s == %r, got %r" % (path, before, actual))
+
+
+@then('the JSON at "{path:Key}" is not the remembered "{name:Key}"')
+def step_json_differs(context, path, name):
+    actual, before = _json_at(context, path), context.remembered[name]
+    _check(context, actual != before, "expected %s != %r" % (path, before))
 
 
 @then('the JSON has keys "{keys:Text}"')

@@ -9,6 +9,7 @@
 #include "rpc/core/services/users.h"
 #include "rpc/core/svc.h"
 #include "rpc/runtime/contract.h"
+#include "storage/admin_tokens.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
 #include "storage/system.h"
@@ -32,7 +33,8 @@ static int collect_statements(dlc_core *core)
     } modules[] = {{dlc_system_db_statements, &dlc_system_db_statement_count},
                    {dlc_users_statements, &dlc_users_statement_count},
                    {dlc_secrets_statements, &dlc_secrets_statement_count},
-                   {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count}};
+                   {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count},
+                   {dlc_admin_tokens_statements, &dlc_admin_tokens_statement_count}};
     size_t total = 0;
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
         total += *modules[i].count;

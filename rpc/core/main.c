@@ -107,7 +107,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     keys_db.application_name = "dlc-rpcd keys";
     dlc_db_params chores_db = dlc_core_db_params(&core.cfg);
     chores_db.application_name = "dlc-rpcd housekeeping";
-    if (prepare_database(&core) != 0 || dlc_auth_watch_start(&core.auth, &keys_db) != 0 ||
+    if (prepare_database(&core) != 0 || dlc_auth_watch_start(&core.auth, &keys_db, core.live) != 0 ||
         dlc_core_housekeeping_start(&core, &chores_db) != 0) {
         dlc_core_free(&core);
         return 1;

@@ -60,22 +60,69 @@ static void stored_hash(dlc_db *db, const char *name, char *buf, size_t len)
     dlc_user_clear(&u);
 }
 
-static bool reset(dlc_db *db, const char *name, const char *hash)
+/* The digest of the code flag() hands out (any text: storage compares it). */
+#define CODE "c0de"
+#define HOUR_MS 3600000
+#define MAX_FAILURES 3
+
+static bool reset_with(dlc_db *db, const char *name, const char *code, const char *hash)
 {
     bool done = true;
-    assert_int_equal(dlc_users_complete_reset(db, name, hash, deadline(), &done), DLC_DB_OK);
+    dlc_reset_completion r = {name, code, hash, MAX_FAILURES};
+    assert_int_equal(dlc_users_complete_reset(db, &r, deadline(), &done), DLC_DB_OK);
     return done;
+}
+
+static bool reset(dlc_db *db, const char *name, const char *hash)
+{
+    return reset_with(db, name, CODE, hash);
+}
+
+/* Allows name a reset with CODE, valid ttl_ms (negative: expired). */
+static bool flag_for(dlc_db *db, const char *name, int64_t ttl_ms)
+{
+    dlc_user u = {0};
+    bool found = false;
+    int64_t now = dlc_clock_wall_ms();
+    assert_int_equal(dlc_users_allow_reset(db, name, CODE, ttl_ms, deadline(), &u, &found),
+                     DLC_DB_OK);
+    if (found) {
+        assert_true(u.allow_password_reset);
+        assert_true(llabs(u.reset_expires_at_ms - (now + ttl_ms)) < 60000);
+    }
+    dlc_user_clear(&u);
+    return found;
 }
 
 static bool flag(dlc_db *db, const char *name)
 {
+    return flag_for(db, name, HOUR_MS);
+}
+
+/* name's stored user (must exist); caller clears it. */
+static dlc_user user_named(dlc_db *db, const char *name)
+{
     dlc_user u = {0};
     bool found = false;
-    assert_int_equal(dlc_users_allow_reset(db, name, deadline(), &u, &found), DLC_DB_OK);
-    if (found)
-        assert_true(u.allow_password_reset);
+    assert_int_equal(dlc_users_find_by_name(db, name, deadline(), &u, &found), DLC_DB_OK);
+    assert_true(found);
+    return u;
+}
+
+static bool flagged(dlc_db *db, const char *name)
+{
+    dlc_user u = user_named(db, name);
+    bool on = u.allow_password_reset;
     dlc_user_clear(&u);
-    return found;
+    return on;
+}
+
+static int64_t generation(dlc_db *db, const char *name)
+{
+    dlc_user u = user_named(db, name);
+    int64_t g = u.token_generation;
+    dlc_user_clear(&u);
+    return g;
 }
 
 /* ---- users --------------------------------------------------------------- */
@@ -254,6 +301,74 @@ static void reset_refused_for_unflagged_unknown_and_deleted(void **state)
     PQclear(res);
 }
 
+static void reset_needs_the_right_unexpired_code(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "ann", "h1");
+    assert_true(flag_for(f->db, "ann", -1000)); /* expired already */
+    assert_false(reset(f->db, "ann", "h2"));
+    assert_true(flag(f->db, "ann"));
+    assert_false(reset_with(f->db, "ann", "another", "h2"));
+    assert_true(reset(f->db, "ann", "h2"));
+    char hash[32];
+    stored_hash(f->db, "ann", hash, sizeof hash);
+    assert_string_equal(hash, "h2");
+}
+
+static void wrong_codes_withdraw_the_permission(void **state)
+{
+    fixture *f = *state;
+    make_user(f->db, "ann", "h1");
+    assert_true(flag(f->db, "ann"));
+    for (int i = 0; i < MAX_FAILURES - 1; i++)
+        assert_false(reset_with(f->db, "ann", "wrong", "h2"));
+    assert_true(flagged(f->db, "ann"));
+    assert_false(reset_with(f->db, "ann", "wrong", "h2"));
+    assert_false(flagged(f->db, "ann"));
+    assert_false(reset(f->db, "ann", "h2")); /* the right code comes too late */
+    assert_true(flag(f->db, "ann"));         /* a new code starts afresh */
+    assert_false(reset_with(f->db, "ann", "wrong", "h2"));
+    assert_true(reset(f->db, "ann", "h3"));
+}
+
+static void login_and_password_change_withdraw_a_reset(void **state)
+{
+    fixture *f = *state;
+    int64_t id = make_user(f->db, "ann", "h1");
+    assert_true(flag(f->db, "ann"));
+    assert_int_equal(dlc_users_touch_login(f->db, id, deadline()), DLC_DB_OK);
+    assert_false(flagged(f->db, "ann"));
+    assert_false(reset(f->db, "ann", "h2"));
+    assert_true(flag(f->db, "ann"));
+    bool found = false;
+    assert_int_equal(dlc_users_set_password(f->db, id, "h3", deadline(), &found), DLC_DB_OK);
+    assert_false(flagged(f->db, "ann"));
+    assert_false(reset(f->db, "ann", "h2"));
+}
+
+static void token_generation_moves_on_changes_not_rehashes(void **state)
+{
+    fixture *f = *state;
+    int64_t id = make_user(f->db, "ann", "h1");
+    make_user(f->db, "bob", "b1");
+    assert_int_equal(generation(f->db, "ann"), 0);
+    assert_int_equal(dlc_users_rehash(f->db, id, "h1b", deadline()), DLC_DB_OK);
+    assert_int_equal(generation(f->db, "ann"), 0);
+    bool found = false;
+    assert_int_equal(dlc_users_set_password(f->db, id, "h2", deadline(), &found), DLC_DB_OK);
+    assert_int_equal(generation(f->db, "ann"), 1);
+    assert_true(flag(f->db, "ann"));
+    assert_int_equal(generation(f->db, "ann"), 1);
+    assert_true(reset(f->db, "ann", "h3"));
+    assert_int_equal(generation(f->db, "ann"), 2);
+    assert_int_equal(dlc_users_revoke_tokens(f->db, "ANN", deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    assert_int_equal(generation(f->db, "ann"), 3);
+    assert_int_equal(generation(f->db, "bob"), 0);
+    assert_int_equal(dlc_users_revoke_tokens(f->db, "nobody", deadline(), &found), DLC_DB_OK);
+    assert_false(found);
+}
+
 static void soft_delete_hides_user_and_keeps_name(void **state)
 {
     fixture *f = *state;
@@ -416,7 +531,9 @@ static void *race_reset(void *arg)
     racer *r = arg;
     dlc_db *db = racer_open(r);
     r->rc =
-        db ? dlc_users_complete_reset(db, "racer", r->hash, deadline(), &r->done) : DLC_DB_ERROR;
+        db ? dlc_users_complete_reset(db, &(dlc_reset_completion){"racer", CODE, r->hash, 3},
+                                      deadline(), &r->done)
+           : DLC_DB_ERROR;
     dlc_db_close(db);
     return NULL;
 }
@@ -487,6 +604,10 @@ int main(void)
         DLC_TESTDB_TEST(set_password_and_touch_login, setup),
         DLC_TESTDB_TEST(reset_completes_once, setup),
         DLC_TESTDB_TEST(reset_refused_for_unflagged_unknown_and_deleted, setup),
+        DLC_TESTDB_TEST(reset_needs_the_right_unexpired_code, setup),
+        DLC_TESTDB_TEST(wrong_codes_withdraw_the_permission, setup),
+        DLC_TESTDB_TEST(login_and_password_change_withdraw_a_reset, setup),
+        DLC_TESTDB_TEST(token_generation_moves_on_changes_not_rehashes, setup),
         DLC_TESTDB_TEST(soft_delete_hides_user_and_keeps_name, setup),
         DLC_TESTDB_TEST(list_pages_by_id, setup),
         DLC_TESTDB_TEST(greetings_newest_first_with_cursor, setup),

@@ -206,9 +206,15 @@ static void authorization_changes_notify_the_id(void **state)
     assert_true(found);
     expect_heard(f, &h, a);
 
-    assert_int_equal(dlc_users_allow_reset(f->db, "bob", deadline(), NULL, &found), DLC_DB_OK);
+    assert_int_equal(dlc_users_allow_reset(f->db, "bob", "c0de", 60000, deadline(), NULL, &found),
+                     DLC_DB_OK);
     expect_heard(f, &h, "");
-    assert_int_equal(dlc_users_complete_reset(f->db, "bob", "h3", deadline(), &found), DLC_DB_OK);
+    dlc_reset_completion r = {"bob", "c0de", "h3", 5};
+    assert_int_equal(dlc_users_complete_reset(f->db, &r, deadline(), &found), DLC_DB_OK);
+    assert_true(found);
+    expect_heard(f, &h, b);
+
+    assert_int_equal(dlc_users_revoke_tokens(f->db, "bob", deadline(), &found), DLC_DB_OK);
     assert_true(found);
     expect_heard(f, &h, b);
 
@@ -233,9 +239,10 @@ static void other_changes_are_silent(void **state)
         DLC_DB_OK);
     assert_true(found);
     assert_int_equal(dlc_users_touch_login(f->db, ann, deadline()), DLC_DB_OK);
-    assert_int_equal(dlc_users_allow_reset(f->db, "ann", deadline(), NULL, &found), DLC_DB_OK);
+    assert_int_equal(dlc_users_allow_reset(f->db, "ann", "c0de", 60000, deadline(), NULL, &found),
+                     DLC_DB_OK);
     /* Columns named by the trigger, set to what they hold. */
-    assert_int_equal(dlc_users_set_password(f->db, ann, "h1", deadline(), &found), DLC_DB_OK);
+    assert_int_equal(dlc_users_rehash(f->db, ann, "h1", deadline()), DLC_DB_OK);
     sql(f, "UPDATE users SET is_admin = false, deleted_at = NULL, username = 'Ann'");
     expect_heard(f, &h, "");
     stop_listening(w, &h);

@@ -173,7 +173,7 @@ static char *header_kid(const char *token, const dlc_jwt_key *key)
 
 static void test_round_trip(void **state)
 {
-    dlc_claims in = {.sub = "admin", .username = "root", .is_admin = true}, issued, out;
+    dlc_claims in = {.sub = "admin", .username = "root", .is_admin = true, .gen = 7}, issued, out;
     char *token = NULL;
     assert_int_equal(dlc_jwt_sign(*state, &OPTS, &in, NOW + 999, &token, &issued), DLC_JWT_OK);
     assert_int_equal(issued.iat, NOW_S);
@@ -185,6 +185,7 @@ static void test_round_trip(void **state)
     assert_string_equal(out.sub, "admin");
     assert_string_equal(out.username, "root");
     assert_true(out.is_admin);
+    assert_int_equal(out.gen, 7);
     assert_int_equal(out.iat, issued.iat);
     assert_int_equal(out.nbf, issued.nbf);
     assert_int_equal(out.exp, issued.exp);
@@ -326,6 +327,34 @@ static void test_missing_exp(void **state)
                           "\"jti\":\"x\"}");
     char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_EXPIRED);
+}
+
+/* "gen": absent is generation 0 (tokens from before revocation); present,
+ * it must be a non-negative integer. */
+static dlc_jwt_rc verify_with_gen(dlc_keyring *k, const char *gen_json, int64_t *gen)
+{
+    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    char *claims = default_claims();
+    char *with = gen_json ? fmt("{\"gen\":%s,%s", gen_json, claims + 1) : strdup(claims);
+    free(claims);
+    char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", with);
+    dlc_claims out = {.gen = -1};
+    dlc_jwt_rc rc = dlc_jwt_verify(k, &OPTS, token, NOW, &out);
+    *gen = out.gen;
+    free(token);
+    return rc;
+}
+
+static void test_generation_claim(void **state)
+{
+    int64_t gen;
+    assert_int_equal(verify_with_gen(*state, NULL, &gen), DLC_JWT_OK);
+    assert_int_equal(gen, 0);
+    assert_int_equal(verify_with_gen(*state, "12", &gen), DLC_JWT_OK);
+    assert_int_equal(gen, 12);
+    assert_int_equal(verify_with_gen(*state, "-1", &gen), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_with_gen(*state, "\"3\"", &gen), DLC_JWT_MALFORMED);
+    assert_int_equal(verify_with_gen(*state, "1.5", &gen), DLC_JWT_MALFORMED);
 }
 
 /* ---- iss / aud / sub -------------------------------------------------- */
@@ -621,6 +650,7 @@ int main(void)
         T(test_not_yet_valid),
         T(test_iat_in_future),
         T(test_missing_exp),
+        T(test_generation_claim),
         T(test_wrong_issuer),
         T(test_wrong_audience),
         T(test_empty_sub),

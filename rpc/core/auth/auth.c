@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "rpc/core/svc.h"
+#include "storage/admin_tokens.h"
 #include "storage/secrets.h"
 #include "storage/users.h"
 
@@ -18,12 +19,100 @@
  * faster, only hold more memory and finish each hash later. */
 #define MAX_CONCURRENT_HASHES 4
 #define MAX_KEYS DLC_JWT_KEYRING_MAX
-/* Users whose authorization a core keeps (40 bytes each at most). */
+/* Users whose authorization a core keeps (56 bytes each at most). */
 #define PRINCIPALS_MAX 65536
+/* Hashing the master password at start-up or on a reload may wait this long. */
+#define MASTER_HASH_WAIT_MS 60000
+
+/* ---- the master password ------------------------------------------------- */
+
+/* The master password as the core checks it: its hash ("" when admin login
+ * is disabled), and a digest of the text, to notice that a reload changed
+ * it (the text itself stays in the configuration). */
+typedef struct {
+    char hash[DLC_PASSWORD_HASH_MAX];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+} master_state;
+
+static void master_free(void *obj)
+{
+    if (obj)
+        sodium_memzero(obj, sizeof(master_state));
+    free(obj);
+}
+
+/* A new state for master, hashed. NULL on failure. Caller owns it. */
+static master_state *master_new(dlc_hasher *h, const char *master)
+{
+    master_state *m = calloc(1, sizeof *m);
+    size_t len = strlen(master);
+    if (m)
+        crypto_hash_sha256(m->digest, (const unsigned char *)master, len);
+    if (m && len &&
+        dlc_password_hash(h, master, len, dlc_clock_mono_ms() + MASTER_HASH_WAIT_MS, m->hash) !=
+            DLC_PW_OK) {
+        master_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+const char *dlc_auth_admin_hash(const dlc_auth *a)
+{
+    const master_state *m = dlc_snapshot_get(&a->master, NULL);
+    return m ? m->hash : "";
+}
+
+/* Records master (hashed as hash) in the database unless the one recorded
+ * is the same password; replacing it revokes every master-password token
+ * issued so far, on every core. 0, or -1 with err filled. */
+static int master_to_db(dlc_auth *a, dlc_conn *conn, const char *master, const char *hash,
+                        char *err, size_t errlen)
+{
+    char stored[DLC_PASSWORD_HASH_MAX];
+    if (dlc_admin_tokens_read(conn, stored, sizeof stored, err, errlen) != 0)
+        return -1;
+    bool same = master[0] ? stored[0] && dlc_password_verify(a->hasher, stored, master,
+                                                             strlen(master),
+                                                             dlc_clock_mono_ms() +
+                                                                 MASTER_HASH_WAIT_MS) == DLC_PW_OK
+                          : !stored[0];
+    bool replaced = false;
+    if (!same && dlc_admin_tokens_replace(conn, stored, hash, &replaced, err, errlen) != 0)
+        return -1;
+    if (replaced)
+        dlc_log_info("master password recorded; tokens of any earlier one are revoked");
+    return 0;
+}
+
+/* Watcher thread: a reload changed the master password. On a failure the
+ * old one stays, and the next tick tries again. */
+static void follow_master(dlc_auth *a, dlc_conn *conn)
+{
+    const char *master = dlc_reload_config(a->live, NULL)->auth.admin_master_password;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)master, strlen(master));
+    const master_state *cur = dlc_snapshot_get(&a->master, NULL);
+    if (cur && sodium_memcmp(cur->digest, digest, sizeof digest) == 0)
+        return;
+    master_state *m = master_new(a->hasher, master);
+    char err[256] = "cannot hash it";
+    if (!m || master_to_db(a, conn, master, m->hash, err, sizeof err) != 0) {
+        dlc_log_warn("new master password not applied yet; the previous one stays", "error", err);
+        master_free(m);
+        return;
+    }
+    if (dlc_snapshot_publish(&a->master, m))
+        dlc_log_info("master password replaced");
+}
 
 int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
+    if (dlc_snapshot_init(&a->master, master_free) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     dlc_hash_strength strength;
     if (dlc_password_parse_strength(cfg->auth.password.hash_strength, &strength) != 0) {
         snprintf(err, errlen, "auth.password.hash_strength: unknown strength");
@@ -41,9 +130,8 @@ int dlc_auth_init(dlc_auth *a, const dlc_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    const char *master = cfg->auth.admin_master_password;
-    if (master[0] && dlc_password_hash(a->hasher, master, strlen(master),
-                                       dlc_clock_mono_ms() + 60000, a->admin_hash) != DLC_PW_OK) {
+    master_state *m = master_new(a->hasher, cfg->auth.admin_master_password);
+    if (!m || !dlc_snapshot_publish(&a->master, m)) {
         snprintf(err, errlen, "auth.admin_master_password: cannot hash it");
         return -1;
     }
@@ -56,6 +144,7 @@ void dlc_auth_free(dlc_auth *a)
     dlc_hasher_free(a->hasher);
     dlc_keyring_free(a->keyring);
     dlc_principals_free(a->principals);
+    dlc_snapshot_destroy(&a->master);
     memset(a, 0, sizeof *a);
 }
 
@@ -137,6 +226,9 @@ int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, dlc_conn *conn, char 
         snprintf(err, errlen, "signing keys: no usable primary key");
         rc = -1;
     }
+    if (rc == 0)
+        rc = master_to_db(a, conn, cfg->auth.admin_master_password, dlc_auth_admin_hash(a), err,
+                          errlen);
     return rc;
 }
 
@@ -160,6 +252,8 @@ static void cleanup(dlc_auth *a)
 static void on_secrets_changed(dlc_conn *conn, dlc_listen_event ev, void *arg)
 {
     dlc_auth *a = arg;
+    if (a->live)
+        follow_master(a, conn);
     if (dlc_clock_mono_ms() >= a->next_cleanup_ms) {
         a->next_cleanup_ms = dlc_clock_mono_ms() + a->cleanup_interval_ms;
         cleanup(a); /* its NOTIFY brings us back here to reload */
@@ -209,8 +303,9 @@ static dlc_listen *watch_users(dlc_auth *a, const dlc_db_params *db)
     return dlc_listen_start_with(db, DLC_USERS_CHANNEL, &o);
 }
 
-int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db)
+int dlc_auth_watch_start(dlc_auth *a, const dlc_db_params *db, const dlc_reload *live)
 {
+    a->live = live;
     a->background = dlc_db_open(db, dlc_secrets_statements, dlc_secrets_statement_count);
     a->next_cleanup_ms = dlc_clock_mono_ms();
     a->watch = a->background ? dlc_listen_start(db, "dlc_jwt_secrets", WATCH_POLL_MS,
@@ -243,30 +338,44 @@ static const char *bearer(const dlc_call *call)
     return *h ? h : NULL;
 }
 
-/* Whether user id is a live user and an admin: from the principal cache,
- * or (fresh, or a miss) from its row, which then fills the cache. */
-static dlc_code load_user(dlc_call *call, const dlc_auth *a, int64_t id, bool fresh,
+static dlc_code revoked(dlc_call *call)
+{
+    return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized", "the token was revoked");
+}
+
+/* Whether user id is a live user, an admin, and the token's generation
+ * (gen) its current one: from the principal cache, or (fresh, or a miss)
+ * from its row, which then fills the cache. */
+static dlc_code load_user(dlc_call *call, const dlc_auth *a, int64_t id, int64_t gen, bool fresh,
                           dlc_principal *out)
 {
     dlc_principal_info info;
-    if (!fresh && dlc_principals_get(a->principals, id, &info)) {
-        out->is_admin = info.is_admin;
-        return DLC_OK;
+    if (fresh || !dlc_principals_get(a->principals, id, &info)) {
+        uint64_t token = dlc_principals_begin(a->principals, id);
+        dlc_user u = {0};
+        bool found = false;
+        dlc_db_rc db = dlc_users_find_by_id(dlc_svc_db(call), id, call->deadline_ms, &u, &found);
+        info = (dlc_principal_info){.is_admin = u.is_admin, .token_generation = u.token_generation};
+        dlc_user_clear(&u);
+        if (db != DLC_DB_OK)
+            return dlc_svc_db_fail(call, db, "token subject", NULL);
+        if (!found)
+            return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
+                                 "the token's user no longer exists");
+        dlc_principals_put(a->principals, id, token, &info);
     }
-    uint64_t token = dlc_principals_begin(a->principals, id);
-    dlc_user u = {0};
-    bool found = false;
-    dlc_db_rc db = dlc_users_find_by_id(dlc_svc_db(call), id, call->deadline_ms, &u, &found);
-    out->is_admin = found && u.is_admin;
-    dlc_user_clear(&u);
+    out->is_admin = info.is_admin;
+    return info.token_generation == gen ? DLC_OK : revoked(call);
+}
+
+/* A master-password token is valid only in the current generation. */
+static dlc_code check_admin_generation(dlc_call *call, int64_t gen)
+{
+    int64_t current = 0;
+    dlc_db_rc db = dlc_admin_tokens_generation(dlc_svc_db(call), call->deadline_ms, &current);
     if (db != DLC_DB_OK)
-        return dlc_svc_db_fail(call, db, "token subject", NULL);
-    if (!found)
-        return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
-                             "the token's user no longer exists");
-    info = (dlc_principal_info){.is_admin = out->is_admin};
-    dlc_principals_put(a->principals, id, token, &info);
-    return DLC_OK;
+        return dlc_svc_db_fail(call, db, "admin token generation", NULL);
+    return current == gen ? DLC_OK : revoked(call);
 }
 
 /* Verifies the token and resolves who it names (a deleted user resolves to
@@ -283,14 +392,14 @@ static dlc_code resolve(dlc_call *call, const char *token, bool fresh, dlc_princ
     snprintf(out->username, sizeof out->username, "%s", c.username);
     if (c.is_admin && strcmp(c.sub, "admin") == 0) {
         out->is_admin = true;
-        return DLC_OK;
+        return check_admin_generation(call, c.gen);
     }
     char *end;
     out->user_id = strtoll(c.sub, &end, 10);
     if (*end || out->user_id <= 0)
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "the token's user no longer exists");
-    return load_user(call, a, out->user_id, fresh, out);
+    return load_user(call, a, out->user_id, c.gen, fresh, out);
 }
 
 static dlc_code authenticate(dlc_call *call, const char *token, bool fresh)

@@ -207,6 +207,7 @@ static int add_claims(jwt_t *jwt, const dlc_jwt_key *key, const dlc_jwt_opts *o,
            jwt_add_header(jwt, "kid", key->kid) || jwt_add_grant(jwt, "sub", c->sub) ||
            jwt_add_grant(jwt, "username", c->username) ||
            jwt_add_grant_bool(jwt, "is_admin", c->is_admin) ||
+           jwt_add_grant_int(jwt, "gen", (long)c->gen) ||
            jwt_add_grant(jwt, "iss", o->issuer) || jwt_add_grant(jwt, "aud", o->audience) ||
            jwt_add_grant_int(jwt, "iat", (long)c->iat) ||
            jwt_add_grant_int(jwt, "nbf", (long)c->nbf) ||
@@ -236,7 +237,7 @@ dlc_jwt_rc dlc_jwt_sign(const dlc_keyring *k, const dlc_jwt_opts *o, const dlc_c
     if (!key)
         return DLC_JWT_NO_KEY;
 
-    dlc_claims c = {.is_admin = claims->is_admin};
+    dlc_claims c = {.is_admin = claims->is_admin, .gen = claims->gen};
     memcpy(c.sub, claims->sub, sizeof c.sub);
     memcpy(c.username, claims->username, sizeof c.username);
     c.iat = now_ms / 1000;
@@ -384,6 +385,14 @@ static bool audience_ok(const json_t *aud, const char *want)
     return false;
 }
 
+/* "gen": absent (tokens from before revocation existed) is generation 0;
+ * present, a non-negative integer. */
+static bool generation(const json_t *gen, int64_t *out)
+{
+    *out = json_is_integer(gen) ? (int64_t)json_integer_value(gen) : 0;
+    return !gen || (json_is_integer(gen) && *out >= 0);
+}
+
 static dlc_jwt_rc check_identity(const json_t *c, const dlc_jwt_opts *o, dlc_claims *out)
 {
     if (!json_str_eq(json_object_get(c, "iss"), o->issuer))
@@ -394,7 +403,7 @@ static dlc_jwt_rc check_identity(const json_t *c, const dlc_jwt_opts *o, dlc_cla
     if (!json_str_copy(json_object_get(c, "sub"), out->sub, sizeof out->sub, false) ||
         !json_str_copy(json_object_get(c, "username"), out->username, sizeof out->username, true) ||
         !json_str_copy(json_object_get(c, "jti"), out->jti, sizeof out->jti, false) ||
-        !json_is_boolean(admin))
+        !json_is_boolean(admin) || !generation(json_object_get(c, "gen"), &out->gen))
         return DLC_JWT_MALFORMED;
     out->is_admin = json_is_true(admin);
     return DLC_JWT_OK;

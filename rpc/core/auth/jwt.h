@@ -57,6 +57,10 @@ typedef struct {
     char sub[64];      /* user id as decimal text, or "admin" */
     char username[64];
     bool is_admin;
+    /* The token generation of its subject (claim "gen"; absent reads 0):
+     * a token whose generation is not the subject's current one was
+     * revoked (a password change or reset, an admin's revocation). */
+    int64_t gen;
     int64_t iat, nbf, exp; /* seconds since the epoch */
     char jti[40];
 } dlc_claims;
@@ -88,7 +92,7 @@ const char *dlc_jwt_rc_name(dlc_jwt_rc rc);
  * signed live at most ttl, so factor ≥ 1 keeps every one of them valid. */
 int64_t dlc_jwt_retention_ms(int64_t ttl_ms, double factor, int64_t max_ms);
 
-/* Signs claims->sub/username/is_admin with the primary key; fills iat, nbf,
+/* Signs claims->sub/username/is_admin/gen with the primary key; fills iat, nbf,
  * exp (now + ttl) and a random jti in *issued (may be NULL). *token is
  * malloc'd (caller free()s). */
 dlc_jwt_rc dlc_jwt_sign(const dlc_keyring *k, const dlc_jwt_opts *o, const dlc_claims *claims,

@@ -26,8 +26,8 @@
  * by at most one); a full shard evicts an entry not read since the clock
  * hand last passed it (CLOCK, an approximation of least recently used), so a
  * full cache only misses more. Memory is taken up front, once, for
- * max_entries: per entry a link, the id, the info and a flag (24 bytes on
- * LP64 today) plus one or two bucket pointers, so at most 40 bytes; and a
+ * max_entries: per entry a link, the id, the info and a flag (40 bytes on
+ * LP64 today) plus one or two bucket pointers, so at most 56 bytes; and a
  * cache-line-aligned header per shard (a few hundred bytes). Nothing is
  * allocated after dlc_principals_new.
  *
@@ -45,6 +45,7 @@
  * stored: absence means "ask the database". */
 typedef struct {
     bool is_admin;
+    int64_t token_generation; /* the user's tokens of another are revoked */
 } dlc_principal_info;
 
 typedef struct {

@@ -75,7 +75,7 @@ dlc_code dlc_account_check_master(dlc_call *call, const char *password)
 {
     if (!dlc_ratelimit_check_master(call))
         return call->status.code;
-    const char *hash = dlc_svc_of(call)->auth->admin_hash;
+    const char *hash = dlc_auth_admin_hash(dlc_svc_of(call)->auth);
     return dlc_account_verify(call, hash[0] ? hash : NULL, password);
 }
 

@@ -1,12 +1,15 @@
-/* AdminService: users (list, allow a password reset, delete) here; the JWT
+/* AdminService: users (list, allow a password reset, delete, revoke tokens)
+ * and the revocation of master-password tokens here; the JWT
  * secrets in secrets.c, the cache flush in cache.c. */
 #include "rpc/core/services/admin.h"
 
 #include "dlc/v1/admin.pb-c.h"
+#include "rpc/core/auth/reset_code.h"
 #include "rpc/core/services/account.h"
 #include "rpc/core/services/cache.h"
 #include "rpc/core/services/secrets.h"
 #include "rpc/core/svc.h"
+#include "storage/admin_tokens.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +67,16 @@ static dlc_code unknown_user(dlc_call *call)
 static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__AllowPasswordResetRequest *rq = (const Dlc__V1__AllowPasswordResetRequest *)in;
+    char *code = dlc_arena_alloc(call->arena, DLC_RESET_CODE_LEN + 1);
+    char digest[DLC_RESET_CODE_DIGEST_LEN + 1];
+    if (!code)
+        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+    dlc_reset_code_new(code, digest);
     dlc_user u = {0};
     bool found = false;
-    dlc_db_rc rc =
-        dlc_users_allow_reset(dlc_svc_db(call), rq->username, call->deadline_ms, &u, &found);
+    dlc_db_rc rc = dlc_users_allow_reset(dlc_svc_db(call), rq->username, digest,
+                                         dlc_svc_config(call)->auth.password_reset.code_ttl_ms,
+                                         call->deadline_ms, &u, &found);
     if (rc != DLC_DB_OK)
         return dlc_svc_db_fail(call, rc, "allow reset", NULL);
     if (!found)
@@ -78,24 +87,62 @@ static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, Protobuf
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->username = dlc_arena_strdup(call->arena, u.username);
     r->allow_password_reset = u.allow_password_reset;
+    r->reset_code = code; /* shown this once: only its digest is stored */
+    r->expires_at = dlc_account_time(call, u.reset_expires_at_ms);
     dlc_user_clear(&u);
     *out = &r->base;
     return DLC_OK;
 }
 
+/* An empty answer of descriptor d. */
+static dlc_code answer_empty(dlc_call *call, const ProtobufCMessageDescriptor *d,
+                             ProtobufCMessage **out)
+{
+    *out = dlc_call_message(call, d);
+    return *out ? DLC_OK : dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
+}
+
+/* A change of one user by name that answers nothing: NOT_FOUND for
+ * unknown (or deleted) users. */
+typedef dlc_db_rc (*user_change)(dlc_db *db, const char *username, int64_t deadline_ms,
+                                 bool *found);
+
+static dlc_code change_user(dlc_call *call, const char *username, user_change change,
+                            const char *what, const ProtobufCMessageDescriptor *answer,
+                            ProtobufCMessage **out)
+{
+    bool found = false;
+    dlc_db_rc rc = change(dlc_svc_db(call), username, call->deadline_ms, &found);
+    if (rc != DLC_DB_OK)
+        return dlc_svc_db_fail(call, rc, what, NULL);
+    if (!found)
+        return unknown_user(call);
+    return answer_empty(call, answer, out);
+}
+
 static dlc_code delete_user(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__DeleteUserRequest *rq = (const Dlc__V1__DeleteUserRequest *)in;
-    bool found = false;
-    dlc_db_rc rc = dlc_users_soft_delete(dlc_svc_db(call), rq->username, call->deadline_ms, &found);
+    return change_user(call, rq->username, dlc_users_soft_delete, "delete user",
+                       &dlc__v1__delete_user_response__descriptor, out);
+}
+
+static dlc_code revoke_user_tokens(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out)
+{
+    const Dlc__V1__RevokeUserTokensRequest *rq = (const Dlc__V1__RevokeUserTokensRequest *)in;
+    return change_user(call, rq->username, dlc_users_revoke_tokens, "revoke tokens",
+                       &dlc__v1__revoke_user_tokens_response__descriptor, out);
+}
+
+static dlc_code revoke_admin_tokens(dlc_call *call, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out)
+{
+    (void)in;
+    dlc_db_rc rc = dlc_admin_tokens_revoke(dlc_svc_db(call), call->deadline_ms);
     if (rc != DLC_DB_OK)
-        return dlc_svc_db_fail(call, rc, "delete user", NULL);
-    if (!found)
-        return unknown_user(call);
-    *out = dlc_call_message(call, &dlc__v1__delete_user_response__descriptor);
-    if (!*out)
-        return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
-    return DLC_OK;
+        return dlc_svc_db_fail(call, rc, "revoke admin tokens", NULL);
+    return answer_empty(call, &dlc__v1__revoke_admin_tokens_response__descriptor, out);
 }
 
 int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
@@ -104,6 +151,8 @@ int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
         {"ListUsers", DLC_ACCESS_ADMIN, list_users},
         {"AllowPasswordReset", DLC_ACCESS_ADMIN, allow_reset},
         {"DeleteUser", DLC_ACCESS_ADMIN, delete_user},
+        {"RevokeUserTokens", DLC_ACCESS_ADMIN, revoke_user_tokens},
+        {"RevokeAdminTokens", DLC_ACCESS_ADMIN, revoke_admin_tokens},
         {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list},
         {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add},
         {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate},

@@ -3,9 +3,11 @@
 #include "common/clock.h"
 #include "dlc/v1/auth.pb-c.h"
 #include "rpc/core/auth/auth.h"
+#include "rpc/core/auth/reset_code.h"
 #include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/services/account.h"
 #include "rpc/core/svc.h"
+#include "storage/admin_tokens.h"
 #include "storage/users.h"
 
 #include <stdio.h>
@@ -85,9 +87,8 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
 static void upgrade_hash(dlc_call *call, int64_t id, bool needed, const char *password)
 {
     char hash[DLC_PASSWORD_HASH_MAX];
-    bool found;
     if (needed && dlc_account_hash(call, password, hash) == DLC_OK)
-        dlc_users_set_password(dlc_svc_db(call), id, hash, call->deadline_ms, &found);
+        dlc_users_rehash(dlc_svc_db(call), id, hash, call->deadline_ms);
     dlc_status_clear(&call->status);
 }
 
@@ -111,7 +112,7 @@ static dlc_code login(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessa
     dlc_code verdict = dlc_account_verify(call, found ? u.password_hash : NULL, rq->password);
     bool stored_needs_rehash =
         found && dlc_password_needs_rehash(auth_of(call)->hasher, u.password_hash);
-    dlc_claims c = {.is_admin = found && u.is_admin};
+    dlc_claims c = {.is_admin = found && u.is_admin, .gen = u.token_generation};
     snprintf(c.sub, sizeof c.sub, "%lld", (long long)u.id);
     snprintf(c.username, sizeof c.username, "%s", found ? u.username : "");
     int64_t id = u.id;
@@ -132,39 +133,62 @@ static dlc_code admin_login(dlc_call *call, const ProtobufCMessage *in, Protobuf
     if (dlc_account_check_master(call, rq->master_password) != DLC_OK)
         return call->status.code;
     dlc_claims c = {.sub = "admin", .username = "admin", .is_admin = true};
+    dlc_db_rc rc = dlc_admin_tokens_generation(dlc_svc_db(call), call->deadline_ms, &c.gen);
+    if (rc != DLC_DB_OK)
+        return dlc_svc_db_fail(call, rc, "admin login", NULL);
     return issue(call, &c, out);
+}
+
+static dlc_code reset_refused(dlc_call *call)
+{
+    return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
+                         "password reset is not allowed for this user");
+}
+
+/* Field rules first (400): they say nothing about any user. */
+static bool reset_request_ok(dlc_call *call, const Dlc__V1__CompletePasswordResetRequest *rq)
+{
+    bool ok = dlc_account_password_ok(call, "new_password", rq->new_password);
+    if (!rq->reset_code[0]) {
+        dlc_status_violation(&call->status, "reset_code", "is required: the code an admin gave");
+        ok = false;
+    }
+    return ok;
 }
 
 static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__CompletePasswordResetRequest *rq =
         (const Dlc__V1__CompletePasswordResetRequest *)in;
-    if (!dlc_account_password_ok(call, "new_password", rq->new_password))
+    if (!reset_request_ok(call, rq))
         return dlc_account_invalid(call);
-    if (!dlc_account_username_ok(rq->username)) /* no such account: as unknown users below */
-        return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
-                             "password reset is not allowed for this user");
+    /* No account has a name, and no code a shape, other than the public
+     * rules give: refused as a wrong code would be, before any work. */
+    if (!dlc_account_username_ok(rq->username) || !dlc_reset_code_shape_ok(rq->reset_code))
+        return reset_refused(call);
     if (!dlc_ratelimit_check_password_work(call, DLC_RL_RESET_IP, DLC_RL_RESET, DLC_RL_RESET_USER,
                                            rq->username))
         return call->status.code;
-    char hash[DLC_PASSWORD_HASH_MAX];
+    /* Hashed whatever the outcome: every refusal takes as long. */
+    char hash[DLC_PASSWORD_HASH_MAX], digest[DLC_RESET_CODE_DIGEST_LEN + 1];
     if (dlc_account_hash(call, rq->new_password, hash) != DLC_OK)
         return call->status.code;
+    dlc_reset_code_digest(rq->reset_code, digest);
+    dlc_reset_completion r = {rq->username, digest, hash,
+                              dlc_svc_config(call)->auth.password_reset.max_failures};
     bool done = false;
-    dlc_db_rc rc =
-        dlc_users_complete_reset(dlc_svc_db(call), rq->username, hash, call->deadline_ms, &done);
+    dlc_db_rc rc = dlc_users_complete_reset(dlc_svc_db(call), &r, call->deadline_ms, &done);
     if (rc != DLC_DB_OK)
         return dlc_svc_db_fail(call, rc, "password reset", NULL);
-    if (!done) /* unknown, deleted and unflagged users look alike */
-        return dlc_call_fail(call, DLC_PERMISSION_DENIED, "password_reset_not_allowed",
-                             "password reset is not allowed for this user");
-    Dlc__V1__CompletePasswordResetResponse *r =
+    if (!done) /* unknown, deleted and unflagged users and wrong codes look alike */
+        return reset_refused(call);
+    Dlc__V1__CompletePasswordResetResponse *resp =
         (Dlc__V1__CompletePasswordResetResponse *)dlc_call_message(
             call, &dlc__v1__complete_password_reset_response__descriptor);
-    if (!r)
+    if (!resp)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
-    r->reset = true;
-    *out = &r->base;
+    resp->reset = true;
+    *out = &resp->base;
     return DLC_OK;
 }
 
