@@ -19,9 +19,11 @@ void dlc_reset_code_new(char code[DLC_RESET_CODE_LEN + 1],
                         char digest[DLC_RESET_CODE_DIGEST_LEN + 1])
 {
     unsigned char raw[CODE_BYTES];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(code, DLC_RESET_CODE_LEN + 1, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    do { /* a leading '-' would read as an option on a command line */
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2base64(code, DLC_RESET_CODE_LEN + 1, raw, sizeof raw,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    } while (code[0] == '-');
     sodium_memzero(raw, sizeof raw);
     dlc_reset_code_digest(code, digest);
 }

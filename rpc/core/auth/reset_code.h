@@ -1,7 +1,9 @@
 /*
  * dlc_reset_code: the one-time codes of admin-assisted password resets.
  * A code is 18 random bytes (144 bits) in URL-safe base64 without padding:
- * 24 characters of [A-Za-z0-9_-], easy to hand over and to paste. Only its
+ * 24 characters of [A-Za-z0-9_-], easy to hand over and to paste (never
+ * starting with '-', which a command line would take for an option: 1/64
+ * of the codes are drawn again, a loss of 0.02 bits). Only its
  * SHA-256 is stored: with that much entropy a fast hash is enough (nobody
  * can search 2^144 codes), and a stolen row gives no code away.
  */
