@@ -47,7 +47,7 @@ static const char *var(const dlc_route_match *m, const char *name)
 
 /* Builds the input of a matched route, as dlc_gateway_handle and
  * dlc_local_rpc do; local routes other than /rpc build nothing. */
-static void bind(const dlc_http_request *rq, const dlc_route_match *m)
+static void build_input(const dlc_http_request *rq, const dlc_route_match *m)
 {
     const dlc_endpoint *ep = m->route->target;
     const ProtobufCMethodDescriptor *md = NULL;
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .remote_addr = "127.0.0.1", .request_id = "fuzz"};
         dlc_route_match m;
         if (dlc_router_match(router, rq.method, rq.path, &m) == DLC_ROUTE_FOUND)
-            bind(&rq, &m);
+            build_input(&rq, &m);
     }
     free(text);
     return 0;
