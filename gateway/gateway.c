@@ -203,7 +203,9 @@ static bool apply_query(ProtobufCMessage *msg, const char *query, const dlc_rout
     for (char *save = NULL, *pair = strtok_r(copy, "&", &save); pair;
          pair = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(pair, '=');
-        char *value = eq ? eq + 1 : "";
+        /* "?flag" has no value: the empty string at the pair's end, which
+         * query_decode may write to (a literal "" it may not). */
+        char *value = eq ? eq + 1 : pair + strlen(pair);
         if (eq)
             *eq = '\0';
         if (query_decode(pair) != 0 || query_decode(value) != 0) {
