@@ -282,6 +282,40 @@ def text():
         write("text", name, raw)
 
 
+# ---- proxy: byte 0 = ipv6_prefix (mod 129), then "TRUSTED\nPEER\nXFF" -----------
+def proxy():
+    trusted = "10.0.0.1, 192.168.0.0/16, fd00::/8"
+    seeds = {
+        "untrusted_peer": (64, trusted, "203.0.113.9", "1.2.3.4"),
+        "trusted_peer": (64, trusted, "10.0.0.1", "1.2.3.4"),
+        "spoofed_left": (64, trusted, "10.0.0.1", "6.6.6.6, 1.2.3.4"),
+        "chain": (56, trusted, "10.0.0.1", " 1.2.3.4 ,192.168.1.1 "),
+        "all_trusted": (64, trusted, "10.0.0.1", "192.168.1.2, 192.168.1.1"),
+        "no_header": (64, trusted, "10.0.0.1", None),
+        "empty_header": (64, trusted, "10.0.0.1", ""),
+        "garbage_hop": (64, trusted, "10.0.0.1", "1.2.3.4, junk, 192.168.1.1"),
+        "empty_items": (48, trusted, "10.0.0.1", ",, ,2001:db8::7,,"),
+        "ipv6_chain": (64, "::1, 2001:db8::/32", "::1", "2001:db8:1:2:aaaa::1, 2001:db8::5"),
+        "mapped": (64, "0.0.0.0/0", "10.0.0.1", "::ffff:203.0.113.7"),
+        "v4_compat": (128, "::/0", "::1", "::1.2.3.4"),
+        "prefix_0": (0, "::/0", "2001:db8::1", "ffff:ffff::1"),
+        "prefix_1": (1, "::/0", "2001:db8::1", "8000::"),
+        "prefix_128": (128, "::/0", "fe80::1", "2001:db8::1"),
+        "prefix_odd": (61, "10.0.0.0/8", "10.1.2.3", "2001:db8:1:2:aaaa::1"),
+        "long_hop": (64, "10.0.0.0/8", "10.0.0.1", "0000:0000:0000:0000:0000:ffff:255.255.255.255" + "0" * 30),
+        "bad_cidr": (64, "10.0.0.0/", "10.0.0.1", "1.2.3.4"),
+        "bad_bits": (64, "10.0.0.0/33, ::/129", "10.0.0.1", "1.2.3.4"),
+        "cidr_signs": (64, "10.0.0.0/+8, 10.0.0.0/ 8, 10.0.0.0/-0", "10.0.0.1", "1.2.3.4"),
+        "hostname": (64, "proxy.example", "10.0.0.1", "1.2.3.4"),
+        "ipc_word": (64, "ipc, 127.0.0.1", "127.0.0.1", "1.2.3.4"),
+        "peer_cidr": (64, "", "10.0.0.0/8", "1.2.3.4"),
+        "tab_hop": (64, "10.0.0.1", "10.0.0.1", "1.2.3.4\t"),
+    }
+    for name, (prefix, trusted_text, peer, xff) in seeds.items():
+        data = bytes([prefix]) + (trusted_text + "\n" + peer).encode()
+        write("proxy", name, data if xff is None else data + b"\n" + xff.encode())
+
+
 if __name__ == "__main__":
     envelope()
     transcode()
@@ -289,3 +323,4 @@ if __name__ == "__main__":
     jwt()
     config()
     text()
+    proxy()
