@@ -134,6 +134,11 @@ static const key_def keys[] = {
     POLICY(reset_per_ip, "10", "1h", "5"),
     POLICY(reset_global, "300", "1h", "30"),
     POLICY(reset_per_user, "3", "1h", "3"),
+    /* answers kept for repeats of keyed writes: how long, how many per caller */
+    {KEY("idempotency.ttl", T_DUR, idempotency.ttl_ms, "24h"), .lo = SEC, .hi = 720 * HOUR,
+     .flags = F_RELOAD},
+    {KEY("idempotency.max_keys", T_INT, idempotency.max_keys, "1000"), .lo = 1, .hi = 1000000,
+     .flags = F_RELOAD},
     {KEY("cache.enabled", T_BOOL, cache.enabled, "true")},
     {KEY("cache.default_ttl_seconds", T_INT, cache.default_ttl_seconds, "300"), .lo = 1,
      .hi = 30 * 86400, .flags = F_RELOAD},

@@ -114,6 +114,10 @@ typedef struct dlc_config {
         dlc_rate_policy reset_per_user;
     } ratelimit;
     struct {
+        int64_t ttl_ms; /* a keyed write's answer is replayed this long */
+        int max_keys;   /* live keys per caller; more are refused (429) */
+    } idempotency;
+    struct {
         bool enabled;
         int default_ttl_seconds; /* responses without a TTL of their own (info) */
         int greet_ttl_seconds;

@@ -1,6 +1,7 @@
 #include "gateway/errors.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const int HTTP_FOR_CODE[] = {
     [DLC_OK] = 200,
@@ -22,11 +23,24 @@ static const int HTTP_FOR_CODE[] = {
     [DLC_UNAUTHENTICATED] = 401,
 };
 
-static int http_status(dlc_code code)
+/* Reasons whose HTTP status is not their code's. */
+static const struct {
+    const char *reason;
+    int status;
+} HTTP_FOR_REASON[] = {
+    /* same key, another request: RFC draft "The Idempotency-Key HTTP
+     * Header Field" answers 422 */
+    {"idempotency_key_reused", 422},
+};
+
+static int http_status(const dlc_status *st)
 {
-    if ((unsigned)code >= sizeof HTTP_FOR_CODE / sizeof HTTP_FOR_CODE[0])
+    for (size_t i = 0; i < sizeof HTTP_FOR_REASON / sizeof HTTP_FOR_REASON[0]; i++)
+        if (strcmp(st->reason, HTTP_FOR_REASON[i].reason) == 0)
+            return HTTP_FOR_REASON[i].status;
+    if ((unsigned)st->code >= sizeof HTTP_FOR_CODE / sizeof HTTP_FOR_CODE[0])
         return 500;
-    return HTTP_FOR_CODE[code];
+    return HTTP_FOR_CODE[st->code];
 }
 
 /* Connect spells CANCELLED with one L; every other name is gRPC's. */
@@ -65,7 +79,7 @@ void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect
         snprintf(secs, sizeof secs, "%u", (st->retry_after_ms + 999) / 1000);
         dlc_http_add_header(rs, "Retry-After", secs);
     }
-    dlc_http_set_json(rs, http_status(st->code), body);
+    dlc_http_set_json(rs, http_status(st), body);
 }
 
 void dlc_error_invalid(dlc_http_response *rs, const char *field, const char *message,

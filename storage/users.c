@@ -44,8 +44,12 @@ enum user_col {
 #define LIST_MAX 1000
 
 const dlc_db_stmt dlc_users_statements[] = {
+    /* a taken name returns no row rather than an error, which would abort
+     * the transaction of a keyed call (rpc/core/idempotency.h) */
     {"users_create",
-     "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING " USER_COLS, 2},
+     "INSERT INTO users (username, password_hash) VALUES ($1, $2)"
+     " ON CONFLICT ((lower(username))) DO NOTHING RETURNING " USER_COLS,
+     2},
     {"users_find_by_name", "SELECT " USER_COLS " FROM users WHERE " BY_NAME, 1},
     {"users_find_by_id", "SELECT " USER_COLS " FROM users WHERE id = $1::bigint AND " LIVE, 1},
     {"users_update_profile",
@@ -177,13 +181,14 @@ dlc_db_rc dlc_users_create(dlc_db *db, const char *username, const char *passwor
     const char *values[] = {username, password_hash};
     PGresult *res = NULL;
     char state[6];
-    *taken = false;
     dlc_db_rc rc = dlc_db_run(db, "users_create", 2, values, deadline_ms, &res, state, "23505");
-    if (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0) {
-        *taken = true;
-        return DLC_DB_OK;
-    }
-    if (rc == DLC_DB_OK && (PQntuples(res) != 1 || !row_to_user(res, 0, out)))
+    /* 23505 still: a concurrent insert of the name not yet committed when
+     * ours checked, then committed */
+    *taken = (rc == DLC_DB_OK && PQntuples(res) == 0) ||
+             (rc == DLC_DB_ERROR && strcmp(state, "23505") == 0);
+    if (*taken)
+        rc = DLC_DB_OK;
+    else if (rc == DLC_DB_OK && (PQntuples(res) != 1 || !row_to_user(res, 0, out)))
         rc = DLC_DB_ERROR;
     PQclear(res);
     return rc;

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from behave import given, step, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
-from dlc_bdd import jwt, poll
+from dlc_bdd import jwt, pg, poll
 from dlc_bdd.client import JSON, current_token, send, use_token
 
 MASTER_PASSWORD_KEY = "auth.admin_master_password"
@@ -63,6 +63,16 @@ def step_admin_logged_in(context):
     if answer.status != 200:
         _fail("admin login failed", answer)
     use_token(context, answer.json()["token"])
+
+
+@then('the database holds {count:d} user named "{username:Text}"')
+@then('the database holds {count:d} users named "{username:Text}"')
+def step_users_named(context, count, username):
+    """Rows, deleted ones included: what a duplicated or lost write shows."""
+    rows = int(pg.query(context.stack.database,
+                        "SELECT count(*) FROM users WHERE lower(username) = lower('%s')"
+                        % username.replace("'", "''")))
+    assert rows == count, "%d users named %s" % (rows, username)
 
 
 # -- tokens ------------------------------------------------------------------

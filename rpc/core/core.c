@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "rpc/core/idempotency.h"
 #include "rpc/core/services/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
@@ -10,6 +11,7 @@
 #include "rpc/core/svc.h"
 #include "rpc/runtime/contract.h"
 #include "storage/admin_tokens.h"
+#include "storage/idempotency.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
 #include "storage/system.h"
@@ -21,6 +23,10 @@
 
 /* Full buckets are dropped this often (they are equivalent to absent ones). */
 #define LIMIT_SWEEP_MS 10000
+/* Expired idempotency keys are deleted this often, at most this many at a
+ * time (a backlog goes over several ticks). */
+#define IDEM_SWEEP_MS 60000
+#define IDEM_SWEEP_MAX 10000
 /* Start-up waits this long for the housekeeping thread to listen. */
 #define HOUSEKEEPING_WAIT_MS 5000
 
@@ -34,7 +40,8 @@ static int collect_statements(dlc_core *core)
                    {dlc_users_statements, &dlc_users_statement_count},
                    {dlc_secrets_statements, &dlc_secrets_statement_count},
                    {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count},
-                   {dlc_admin_tokens_statements, &dlc_admin_tokens_statement_count}};
+                   {dlc_admin_tokens_statements, &dlc_admin_tokens_statement_count},
+                   {dlc_idem_store_statements, &dlc_idem_store_statement_count}};
     size_t total = 0;
     for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
         total += *modules[i].count;
@@ -149,6 +156,7 @@ static void *worker_init(void *app, int index)
     *svc = (dlc_svc){
         .db = dlc_db_open_pool(&p, core->statements, core->n_statements,
                                (size_t)(share > 0 ? share : 1)),
+        .idem = dlc_idem_slots_new(&p, core->statements, core->n_statements),
         .live = core->live,
         .auth = &core->auth,
         .cache = core->cache,
@@ -157,7 +165,9 @@ static void *worker_init(void *app, int index)
         .shutting_down = &core->shutting_down,
         .start_wall_ms = core->start_wall_ms,
     };
-    if (!svc->db) {
+    if (!svc->db || !svc->idem) {
+        dlc_db_close(svc->db);
+        dlc_idem_slots_free(svc->idem);
         free(svc);
         return NULL;
     }
@@ -168,6 +178,7 @@ static void worker_fini(void *app, void *state)
 {
     (void)app;
     dlc_svc *svc = state;
+    dlc_idem_slots_free(svc->idem);
     dlc_db_close(svc->db);
     free(svc);
 }
@@ -187,6 +198,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
         .worker_init = worker_init,
         .worker_fini = worker_fini,
         .authorize = dlc_auth_authorize,
+        .guard = &dlc_idem_guard,
     };
     return dlc_server_start(&opts, out, err, errlen);
 }
@@ -210,6 +222,10 @@ static void housekeeping(dlc_conn *conn, dlc_listen_event ev, void *arg)
     if (now >= core->next_limit_sweep_ms) {
         dlc_ratelimit_sweep(core->ratelimit, conn);
         core->next_limit_sweep_ms = now + LIMIT_SWEEP_MS;
+    }
+    if (now >= core->next_idem_sweep_ms) {
+        long n = dlc_idem_store_cleanup(conn, IDEM_SWEEP_MAX);
+        core->next_idem_sweep_ms = now + (n == IDEM_SWEEP_MAX ? 1000 : IDEM_SWEEP_MS);
     }
 }
 

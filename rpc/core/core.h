@@ -33,6 +33,7 @@ typedef struct dlc_core {
     dlc_cache *cache;          /* NULL when cache.enabled is false */
     dlc_listen *housekeeping;  /* cache flushes from other cores, sweeps */
     int64_t next_cache_purge_ms, next_limit_sweep_ms; /* housekeeping thread only */
+    int64_t next_idem_sweep_ms; /* expired idempotency keys are deleted then */
 } dlc_core;
 
 /* Copies cfg, builds the method table and the auth state. The signing keys

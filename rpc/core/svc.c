@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "rpc/core/idempotency.h"
 #include "storage/system.h"
 
 #include <stdio.h>
@@ -17,6 +18,12 @@ dlc_svc *dlc_svc_of(const dlc_call *call)
 }
 
 dlc_db *dlc_svc_db(const dlc_call *call)
+{
+    dlc_db *tx = dlc_idem_db(call);
+    return tx ? tx : dlc_svc_of(call)->db;
+}
+
+dlc_db *dlc_svc_pool(const dlc_call *call)
 {
     return dlc_svc_of(call)->db;
 }

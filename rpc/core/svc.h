@@ -32,9 +32,11 @@
  * including them would close an include cycle. */
 typedef struct dlc_auth dlc_auth;
 typedef struct dlc_ratelimit dlc_ratelimit;
+typedef struct dlc_idem_slots dlc_idem_slots;
 
 typedef struct dlc_svc {
     dlc_db *db;       /* the serving loop's pool */
+    dlc_idem_slots *idem; /* its connections for keyed writes (rpc/core/idempotency.h) */
     dlc_reload *live; /* the running configuration */
     dlc_auth *auth;
     dlc_cache *cache; /* NULL when cache.enabled is false */
@@ -47,8 +49,12 @@ typedef struct dlc_svc {
 /* The context of the loop serving call. */
 dlc_svc *dlc_svc_of(const dlc_call *call);
 
-/* The database pool of the calling request's event loop. */
+/* Where a handler's statements go: the call's own transaction when it is a
+ * keyed write (rpc/core/idempotency.h), else the loop's pool. */
 dlc_db *dlc_svc_db(const dlc_call *call);
+/* The loop's pool, always: for what must not roll back with the call
+ * (rate-limit charges). */
+dlc_db *dlc_svc_pool(const dlc_call *call);
 /* The running configuration (a hot-reload snapshot; never waits). */
 const dlc_config *dlc_svc_config(const dlc_call *call);
 

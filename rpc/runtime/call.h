@@ -22,6 +22,7 @@ typedef struct dlc_call {
     void *app;              /* the server's application state (the core) */
     void *worker;           /* the serving loop's state (e.g. its DB pool) */
     const void *principal;  /* who calls, set by the authorize hook (or NULL) */
+    void *guard;            /* the server guard's state for this call (or NULL) */
     const char *peer;       /* the connection's other end: "tcp:ADDR" (no port),
                                "ipc:pid:N", or "" when unknown; never NULL */
     dlc_arena *arena;

@@ -87,7 +87,7 @@ int dlc_dispatch_add_service(dlc_dispatch *d, const ProtobufCServiceDescriptor *
         char full[256];
         full_name(svc, i, full, sizeof full);
         d->methods[d->count++] = (dlc_method){strdup(full), md->input, md->output, b->access,
-                                              b->handler};
+                                              b->handler, b->flags};
     }
     qsort(d->methods, d->count, sizeof *d->methods, cmp_method);
     return 0;

@@ -23,10 +23,16 @@ typedef enum {
  * returns a failure code after setting call->status (dlc_call_fail). */
 typedef dlc_code (*dlc_handler)(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
 
+/* The method changes state: the server's guard (dlc_server_guard) runs
+ * around it, so a repeat with the same idempotency key replays the first
+ * answer instead of running twice. */
+#define DLC_METHOD_WRITES 1u
+
 typedef struct {
     const char *method; /* short name, e.g. "Greet" */
     dlc_access access;
     dlc_handler handler;
+    unsigned flags; /* DLC_METHOD_* */
 } dlc_binding;
 
 typedef struct {
@@ -35,6 +41,7 @@ typedef struct {
     const ProtobufCMessageDescriptor *output;
     dlc_access access;
     dlc_handler handler;
+    unsigned flags;
 } dlc_method;
 
 typedef struct dlc_dispatch dlc_dispatch;

@@ -85,17 +85,10 @@ static dlc_code authorize(slot *w, dlc_call *call, const dlc_method *m)
     return w->server->opts.authorize(call, m->access);
 }
 
-/* Decodes the input, runs the handler, packs the output into *payload. */
-static void invoke(dlc_call *call, const dlc_method *m, void **payload, size_t *payload_len)
+/* Runs the handler on in and packs its output into *payload. */
+static void run_handler(dlc_call *call, const dlc_method *m, const ProtobufCMessage *in,
+                        void **payload, size_t *payload_len)
 {
-    const ProtobufCBinaryData *in_bytes = &call->request->payload;
-    ProtobufCMessage *in = protobuf_c_message_unpack(m->input, &call->arena->pb, in_bytes->len,
-                                                     in_bytes->data);
-    if (!in) {
-        dlc_call_fail(call, DLC_INVALID_ARGUMENT, "malformed_payload",
-                      "payload is not a valid %s", m->input->name);
-        return;
-    }
     ProtobufCMessage *out = NULL;
     dlc_code code = m->handler(call, in, &out);
     if (code != DLC_OK) {
@@ -117,6 +110,27 @@ static void invoke(dlc_call *call, const dlc_method *m, void **payload, size_t *
         *payload_len = 0;
         dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     }
+}
+
+/* Decodes the input and runs the handler (inside the guard for methods
+ * that write); the answer's bytes go to *payload. */
+static void invoke(const dlc_server *s, dlc_call *call, const dlc_method *m, void **payload,
+                   size_t *payload_len)
+{
+    const ProtobufCBinaryData *in_bytes = &call->request->payload;
+    ProtobufCMessage *in = protobuf_c_message_unpack(m->input, &call->arena->pb, in_bytes->len,
+                                                     in_bytes->data);
+    if (!in) {
+        dlc_call_fail(call, DLC_INVALID_ARGUMENT, "malformed_payload",
+                      "payload is not a valid %s", m->input->name);
+        return;
+    }
+    const dlc_server_guard *g = (m->flags & DLC_METHOD_WRITES) ? s->opts.guard : NULL;
+    if (g && g->before(call, in, payload, payload_len) == DLC_GUARD_ANSWERED)
+        return;
+    run_handler(call, m, in, payload, payload_len);
+    if (g)
+        g->after(call, payload, payload_len);
 }
 
 static void log_outcome(const dlc_call *call)
@@ -175,7 +189,7 @@ static nng_msg *handle(slot *w, nng_msg *msg)
             dlc_call_fail(&call, DLC_UNIMPLEMENTED, "unknown_method", "unknown method %.200s",
                           req->method);
         else if (authorize(w, &call, m) == DLC_OK)
-            invoke(&call, m, &payload, &payload_len);
+            invoke(s, &call, m, &payload, &payload_len);
     }
     log_outcome(&call);
     nng_msg *reply = NULL;

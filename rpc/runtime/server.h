@@ -26,6 +26,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef enum {
+    DLC_GUARD_RUN,      /* run the handler, then the guard's after */
+    DLC_GUARD_ANSWERED, /* the call is answered already (status, payload) */
+} dlc_guard_verdict;
+
+/* Runs around the handler of every method flagged DLC_METHOD_WRITES, on
+ * the request's fiber. before sees the decoded input; it answers the call
+ * itself (a stored answer, or a refusal: call->status set, and for an OK
+ * answer *payload and *len, in the call's arena) or lets the handler run, and
+ * may keep per-call state in call->guard. after sees the handler's outcome
+ * (call->status, *payload) and may replace it (a failure to record it). */
+typedef struct {
+    dlc_guard_verdict (*before)(dlc_call *call, const ProtobufCMessage *in, void **payload,
+                                size_t *len);
+    void (*after)(dlc_call *call, void **payload, size_t *len);
+} dlc_server_guard;
+
 typedef struct {
     const char *const *urls;
     size_t n_urls;
@@ -42,6 +59,7 @@ typedef struct {
     /* Access check for non-public methods: OK, or a code after setting
      * call->status. NULL: every non-public method is refused. */
     dlc_code (*authorize)(dlc_call *call, dlc_access level);
+    const dlc_server_guard *guard; /* NULL: none */
 } dlc_server_opts;
 
 typedef struct dlc_server dlc_server;

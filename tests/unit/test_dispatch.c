@@ -25,14 +25,14 @@ static dlc_code h2(dlc_call *c, const ProtobufCMessage *in, ProtobufCMessage **o
 }
 
 static const dlc_binding GREET[] = {
-    {"Greet", DLC_ACCESS_PUBLIC, h1},
-    {"GreetV2", DLC_ACCESS_USER, h2},
-    {"ListHistory", DLC_ACCESS_USER, h2},
+    {"Greet", DLC_ACCESS_PUBLIC, h1, 0},
+    {"GreetV2", DLC_ACCESS_USER, h2, 0},
+    {"ListHistory", DLC_ACCESS_USER, h2, 0},
 };
 #define N_GREET (sizeof GREET / sizeof GREET[0])
 static const dlc_binding SYSTEM[] = {
-    {"Check", DLC_ACCESS_PUBLIC, h1},
-    {"GetInfo", DLC_ACCESS_ADMIN, h2},
+    {"Check", DLC_ACCESS_PUBLIC, h1, 0},
+    {"GetInfo", DLC_ACCESS_ADMIN, h2, 0},
 };
 
 static void finds_methods_with_their_descriptors(void **state)
@@ -79,17 +79,17 @@ static void refuses_unbound_unknown_and_duplicate(void **state)
     assert_non_null(strstr(err, "GreetV2")); /* the first method left unbound */
     /* a binding naming no method of the service */
     static const dlc_binding typo[] = {
-        {"Greet", 0, h1}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}, {"Gret", 0, h1}};
+        {"Greet", 0, h1, 0}, {"GreetV2", 0, h1, 0}, {"ListHistory", 0, h1, 0}, {"Gret", 0, h1, 0}};
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, typo, 4,
                                               err, sizeof err), -1);
     assert_non_null(strstr(err, "Gret"));
     /* a binding without a handler, and a binding given twice */
     static const dlc_binding nohandler[] = {
-        {"Greet", 0, NULL}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}};
+        {"Greet", 0, NULL, 0}, {"GreetV2", 0, h1, 0}, {"ListHistory", 0, h1, 0}};
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, nohandler,
                                               3, err, sizeof err), -1);
     static const dlc_binding twice[] = {
-        {"Greet", 0, h1}, {"Greet", 0, h2}, {"GreetV2", 0, h1}, {"ListHistory", 0, h1}};
+        {"Greet", 0, h1, 0}, {"Greet", 0, h2, 0}, {"GreetV2", 0, h1, 0}, {"ListHistory", 0, h1, 0}};
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, twice, 4,
                                               err, sizeof err), -1);
     /* the same service twice */

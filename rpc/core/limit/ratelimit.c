@@ -134,7 +134,7 @@ static bool take_shared(dlc_call *call, dlc_rl_policy p, const char *key,
     dlc_ratelimit_db_result r;
     char over[64];
     const char *o = overflow_key(dlc_svc_of(call)->limits, p, over, sizeof over);
-    if (dlc_ratelimit_db_take(dlc_svc_db(call), key, o, t, tau, call->deadline_ms, &r) !=
+    if (dlc_ratelimit_db_take(dlc_svc_pool(call), key, o, t, tau, call->deadline_ms, &r) !=
         DLC_DB_OK)
         return false;
     int64_t tat = r.allowed ? r.tat_ms - t : r.tat_ms; /* the state it decided on */
@@ -219,7 +219,7 @@ static void refund(dlc_call *call, dlc_rl_policy p, const char *key)
     dlc_limit_params(&rule, &t, &tau);
     char over[64];
     const char *o = overflow_key(rl, p, over, sizeof over);
-    if (dlc_ratelimit_db_refund(dlc_svc_db(call), bucket, o, t, call->deadline_ms) != DLC_DB_OK)
+    if (dlc_ratelimit_db_refund(dlc_svc_pool(call), bucket, o, t, call->deadline_ms) != DLC_DB_OK)
         dlc_log_warn("rate limit refund failed", "request_id", call->request_id, "policy",
                      POLICY_NAMES[p]);
 }

@@ -195,10 +195,10 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
 int dlc_auth_service_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
-        {"RegisterUser", DLC_ACCESS_PUBLIC, register_user},
-        {"Login", DLC_ACCESS_PUBLIC, login},
-        {"AdminLogin", DLC_ACCESS_PUBLIC, admin_login},
-        {"CompletePasswordReset", DLC_ACCESS_PUBLIC, complete_reset},
+        {"RegisterUser", DLC_ACCESS_PUBLIC, register_user, DLC_METHOD_WRITES},
+        {"Login", DLC_ACCESS_PUBLIC, login, 0},
+        {"AdminLogin", DLC_ACCESS_PUBLIC, admin_login, 0},
+        {"CompletePasswordReset", DLC_ACCESS_PUBLIC, complete_reset, DLC_METHOD_WRITES},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__auth_service__descriptor, bindings, 4, err,
                                     errlen);

@@ -178,9 +178,9 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
 int dlc_greet_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
-        {"Greet", DLC_ACCESS_PUBLIC, greet_v1},
-        {"GreetV2", DLC_ACCESS_PUBLIC, greet_v2},
-        {"ListHistory", DLC_ACCESS_USER, list_history},
+        {"Greet", DLC_ACCESS_PUBLIC, greet_v1, 0},
+        {"GreetV2", DLC_ACCESS_PUBLIC, greet_v2, 0},
+        {"ListHistory", DLC_ACCESS_USER, list_history, 0},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, bindings, 3, err,
                                     errlen);

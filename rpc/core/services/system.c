@@ -96,8 +96,8 @@ static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
 int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
-        {"Check", DLC_ACCESS_PUBLIC, check},
-        {"GetInfo", DLC_ACCESS_PUBLIC, get_info},
+        {"Check", DLC_ACCESS_PUBLIC, check, 0},
+        {"GetInfo", DLC_ACCESS_PUBLIC, get_info, 0},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, bindings, 2, err,
                                     errlen);

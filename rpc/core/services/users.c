@@ -124,9 +124,9 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
 int dlc_user_service_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
-        {"GetMe", DLC_ACCESS_USER, get_me},
-        {"UpdateMe", DLC_ACCESS_USER, update_me},
-        {"ChangePassword", DLC_ACCESS_USER, change_password},
+        {"GetMe", DLC_ACCESS_USER, get_me, 0},
+        {"UpdateMe", DLC_ACCESS_USER, update_me, DLC_METHOD_WRITES},
+        {"ChangePassword", DLC_ACCESS_USER, change_password, DLC_METHOD_WRITES},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__user_service__descriptor, bindings, 3, err,
                                     errlen);
