@@ -1,6 +1,7 @@
 #include "common/cli.h"
 
 #include "common/log.h"
+#include "common/notify.h"
 #include "dlc_version.h"
 
 #include <pthread.h>
@@ -54,6 +55,8 @@ static int parse_args(const dlc_cli_spec *spec, int argc, char **argv, args *a)
             return usage_error(spec, "unexpected argument", arg);
         } else if (!val) {
             return usage_error(spec, "missing value or unknown option", arg);
+        } else if (strcmp(arg, "--probe") == 0 && spec->probe) {
+            return spec->probe(val);
         } else if (strcmp(arg, "--config") == 0) {
             a->config = argv[++i];
         } else if (strcmp(arg, "--listen") == 0) {
@@ -187,6 +190,12 @@ void dlc_cli_block_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+void dlc_cli_ready(void)
+{
+    if (dlc_notify_send("READY=1") < 0)
+        dlc_log_warn("could not notify the service manager (NOTIFY_SOCKET)");
+}
+
 void dlc_cli_wait_for_stop(dlc_reload *live)
 {
     sigset_t set;
@@ -194,9 +203,13 @@ void dlc_cli_wait_for_stop(dlc_reload *live)
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);
-        if (sig != SIGHUP)
+        if (sig != SIGHUP) {
+            dlc_notify_send("STOPPING=1");
             return;
+        }
         dlc_log_info("SIGHUP: reloading the configuration");
+        dlc_notify_send("RELOADING=1");
         dlc_reload_now(live);
+        dlc_notify_send("READY=1");
     }
 }

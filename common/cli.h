@@ -1,8 +1,8 @@
 /*
  * dlc_cli: the command line every dlc daemon shares — --config FILE,
  * --listen ADDR (repeatable, overrides the daemon's listen key),
- * --set KEY=VALUE (repeatable), --help, --version, and optional
- * subcommands — plus loading the configuration in the documented order
+ * --set KEY=VALUE (repeatable), --help, --version, --probe URL (a health
+ * probe, when the daemon has one), and optional subcommands — plus loading the configuration in the documented order
  * (defaults < file < DLC_ env < flags) and applying the logging settings.
  */
 #ifndef DLC_CLI_H
@@ -16,11 +16,14 @@ typedef struct {
     const char *usage;          /* full --help text */
     const char *listen_key;     /* "rpc.listen" or "server.listen" */
     const char *const *subcommands; /* NULL-terminated, may be NULL */
+    /* `--probe URL`: runs this instead of the daemon and exits with what it
+     * returns (0 healthy, 1 not, 2 bad URL); NULL when there is none. */
+    int (*probe)(const char *url);
 } dlc_cli_spec;
 
 /* Parses argv and loads cfg. Returns -1 to go on (cfg loaded, logging set,
  * *subcommand = the one given or NULL), or an exit code: 0 after --help /
- * --version, 2 for bad usage or invalid configuration (message on stderr
+ * --version, the probe's after --probe, 2 for bad usage or invalid configuration (message on stderr
  * naming file:line and key). cfg must be dlc_config_free'd in every case. */
 int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cfg,
                  const char **subcommand);
@@ -29,7 +32,11 @@ int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cf
  * thread, and so in every thread started after (call it first), and
  * ignores SIGPIPE. */
 void dlc_cli_block_signals(void);
-/* Returns at SIGTERM or SIGINT; each SIGHUP meanwhile reloads live. */
+/* Tells the service manager the daemon serves (READY=1 to $NOTIFY_SOCKET,
+ * common/notify.h; nothing without it). */
+void dlc_cli_ready(void);
+/* Returns at SIGTERM or SIGINT (telling the service manager STOPPING=1);
+ * each SIGHUP meanwhile reloads live (RELOADING=1, then READY=1). */
 void dlc_cli_wait_for_stop(dlc_reload *live);
 
 /* Hot reload from the sources dlc_cli_load read: the --config file and the

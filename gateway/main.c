@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
+#include "gateway/http_probe.h"
 
 #include <nng/supplemental/util/platform.h>
 #include <stdio.h>
@@ -20,6 +21,9 @@ static const char USAGE[] =
     "  --config FILE      YAML configuration (the server.* and rpc.endpoints keys)\n"
     "  --listen ADDR      listen here instead of server.listen (e.g. 127.0.0.1:8080)\n"
     "  --set KEY=VALUE    override any configuration key (repeatable)\n"
+    "  --probe URL        health probe, no server: GET http://HOST:PORT/PATH\n"
+    "                     (e.g. http://127.0.0.1:8080/api/healthz); exit 0 for a\n"
+    "                     2xx answer within 2 s, 1 otherwise\n"
     "  --help             this text\n"
     "  --version          version, commit and build date\n"
     "\n"
@@ -58,6 +62,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     dlc_log_info("listening", "address", cfg->server.listen, "port", port);
     if (dlc_cli_watch(gw.live, spec, argc, argv, err, sizeof err) != 0)
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
+    dlc_cli_ready();
     dlc_cli_wait_for_stop(gw.live);
     drain(&gw, http);
     dlc_gateway_free(&gw);
@@ -65,9 +70,14 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     return 0;
 }
 
+static int probe(const char *url)
+{
+    return dlc_http_probe(url, DLC_HTTP_PROBE_TIMEOUT_MS, stdout);
+}
+
 int main(int argc, char **argv)
 {
-    const dlc_cli_spec spec = {"dlc-gateway", USAGE, "server.listen", NULL};
+    const dlc_cli_spec spec = {"dlc-gateway", USAGE, "server.listen", NULL, probe};
     dlc_cli_block_signals(); /* before any thread starts */
     dlc_config cfg;
     const char *sub = NULL;

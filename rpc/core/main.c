@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "rpc/core/core.h"
+#include "rpc/runtime/probe.h"
 #include "storage/migrate.h"
 
 #include <nng/supplemental/util/platform.h>
@@ -29,6 +30,9 @@ static const char USAGE[] =
     "  --listen URL       listen here instead of rpc.listen (repeatable;\n"
     "                     tcp://HOST:PORT or ipc:///path)\n"
     "  --set KEY=VALUE    override any configuration key (repeatable)\n"
+    "  --probe URL        health probe, no server: asks the core at URL\n"
+    "                     (tcp://HOST:PORT, ipc:///path) for SystemService/Check;\n"
+    "                     exit 0 when SERVING, 1 otherwise (answer within 2 s)\n"
     "  --help             this text\n"
     "  --version          version, commit and build date\n"
     "\n"
@@ -121,6 +125,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
         dlc_log_info("listening", "url", cfg->rpc.listen.items[i]);
     if (dlc_cli_watch(core.live, spec, argc, argv, err, sizeof err) != 0)
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
+    dlc_cli_ready();
     dlc_cli_wait_for_stop(core.live);
     char drain[24];
     snprintf(drain, sizeof drain, "%lld", (long long)cfg->rpc.default_timeout_ms);
@@ -132,10 +137,15 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     return 0;
 }
 
+static int probe(const char *url)
+{
+    return dlc_probe_core(url, DLC_PROBE_TIMEOUT_MS, stdout);
+}
+
 int main(int argc, char **argv)
 {
     static const char *const subcommands[] = {"migrate", NULL};
-    const dlc_cli_spec spec = {"dlc-rpcd", USAGE, "rpc.listen", subcommands};
+    const dlc_cli_spec spec = {"dlc-rpcd", USAGE, "rpc.listen", subcommands, probe};
     dlc_config cfg;
     const char *sub = NULL;
     int rc = dlc_cli_load(&spec, argc, argv, &cfg, &sub);
