@@ -2,7 +2,7 @@
 """Failover on the native topology (scripts/topology), under load through nginx.
 
 Brings the topology up in a temp state folder on free ports (rate limits
-off, argon2id at its cheapest), then, each phase under load from LOAD_THREADS
+and the per-caller bound of idempotency keys off, argon2id at its cheapest), then, each phase under load from LOAD_THREADS
 keep-alive clients:
   1. kill -9 one core mid-load: no GET may fail (the gateways dial both
      cores; nng's REQ resends a request whose core vanished to the other);
@@ -12,9 +12,10 @@ keep-alive clients:
      the answers are 503 with a JSON error body, writes succeed again within
      RECOVERY_BOUND_S of it being back, and every registration that got a
      2xx is in the database;
-  4. POSTs with idempotency keys across a core failover: a placeholder, to be
-     filled in once the gateway forwards Idempotency-Key and the core honours
-     it (see the README's "Not yet built").
+  4. kill -9 one core under registrations that each carry an
+     Idempotency-Key, retried with the same key until they get a 2xx (as a
+     careful client does): every acknowledged name is stored exactly once,
+     and no repeat ran twice (a second run would answer 409).
 Prints `figures: …` lines and closes with "N passed, M failed" (checks).
 
   failover.py [--build DIR] [--keep]
@@ -45,6 +46,8 @@ class Topology:
     def __init__(self, build, state):
         self.env = dict(os.environ, DLC_TOPOLOGY_DIR=state, DLC_BUILD_DIR=build,
                         DLC_RATELIMIT_ENABLED="false",
+                        # every load client is one anonymous caller (127.0.0.1)
+                        DLC_IDEMPOTENCY_MAX_KEYS="1000000",
                         DLC_AUTH_PASSWORD_HASH_STRENGTH="min")
         self.vars = {}
 
@@ -75,7 +78,8 @@ class Topology:
 class Load:
     """LOAD_THREADS clients, each on its own keep-alive connection, sending
     request() until stopped. Every answer and error is counted; request
-    returns (method, path, body) and may see each answer (on_answer)."""
+    returns (method, path, body) or (method, path, body, headers) and may
+    see each answer (on_answer(status, number, n, response))."""
 
     def __init__(self, host, port, request, on_answer=None):
         self.host, self.port = host, port
@@ -94,18 +98,19 @@ class Load:
         n = 0
         while not self.stop_event.is_set():
             n += 1
-            method, path, body = self.request(number, n)
+            method, path, body, *extra = self.request(number, n)
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(self.host, self.port,
                                                       timeout=HTTP_TIMEOUT_S)
                 headers = {"Content-Type": "application/json"} if body is not None else {}
+                headers.update(extra[0] if extra else {})
                 conn.request(method, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
                 self._count(resp.status, data)
                 if self.on_answer:
-                    self.on_answer(resp.status, number, n)
+                    self.on_answer(resp.status, number, n, resp)
             except (OSError, http.client.HTTPException) as e:
                 with self.lock:
                     key = type(e).__name__
@@ -203,7 +208,7 @@ class Registrations:
         body = json.dumps({"username": name, "password": "password-%s" % name})
         return "POST", "/api/v1/auth/register", body
 
-    def on_answer(self, status, number, n):
+    def on_answer(self, status, number, n, _resp):
         if not 200 <= status < 300:
             return
         now = time.monotonic()
@@ -248,15 +253,64 @@ def phase_pg_restart(topo, checks):
     checks.check(len(regs.acked) > 0 and not lost, "no acknowledged write lost")
 
 
+class KeyedRegistrations:
+    """Each client registers one name at a time with the name as its
+    Idempotency-Key, and sends the same request again (same key) until it
+    gets a 2xx, then goes on to the next name."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.current = {}  # client number → [name, acknowledged?]
+        self.acked = set()
+        self.attempts = 0
+        self.replayed = 0
+        self.conflicts = 0  # 409 already_exists: a repeat that ran twice
+
+    def request(self, number, n):
+        with self.lock:
+            cur = self.current.get(number)
+            if cur is None or cur[1]:
+                cur = self.current[number] = ["ik%dx%d" % (number, n), False]
+            self.attempts += 1
+            name = cur[0]
+        body = json.dumps({"username": name, "password": "password-%s" % name})
+        return "POST", "/api/v1/auth/register", body, {"Idempotency-Key": name}
+
+    def on_answer(self, status, number, n, resp):
+        with self.lock:
+            cur = self.current[number]
+            if status == 409:
+                self.conflicts += 1
+            if 200 <= status < 300:
+                cur[1] = True
+                self.acked.add(cur[0])
+                self.replayed += resp.getheader("Idempotent-Replayed") == "true"
+
+
 def phase_idempotent_posts(topo, checks):
-    """POSTs with idempotency keys across a core failover: no duplicated and
-    no lost write. TO BE FILLED IN once Idempotency-Key (header) →
-    idempotency-key (core metadata) is honoured: send POSTs each with its own
-    Idempotency-Key under load, kill -9 a core mid-load, then check every
-    2xx'd key made exactly one row and a key resent after an error answers
-    the first outcome."""
-    print("skipped: POSTs with idempotency keys across a core failover "
-          "(not yet built; see the README)", flush=True)
+    regs = KeyedRegistrations()
+    pid = topo.pid("core2")
+    load = under_load(topo, regs.request, lambda: os.kill(pid, signal.SIGKILL), before_s=1.5,
+                      after_s=3.0, on_answer=regs.on_answer)
+    rows = {}
+    for line in topo.psql("SELECT username, count(*) FROM users WHERE username LIKE 'ik%'"
+                          " GROUP BY username").split():
+        name, _, count = line.partition("|")
+        rows[name] = int(count)
+    lost = [name for name in regs.acked if rows.get(name) != 1]
+    unacked = sorted(set(rows) - regs.acked)
+    print("figures: kill -9 core2 under keyed registrations: %s" % load.describe(), flush=True)
+    print("figures: keyed registrations attempts=%d acknowledged=%d stored=%d replayed=%d "
+          "conflicts=%d stored-but-unacknowledged=%d (the last attempt of each client, cut "
+          "off by the end of the load)" % (regs.attempts, len(regs.acked), len(rows),
+                                           regs.replayed, regs.conflicts, len(unacked)),
+          flush=True)
+    checks.check(len(regs.acked) > 0 and not lost,
+                 "keyed writes across a core kill: every acknowledged one stored exactly once")
+    checks.check(regs.conflicts == 0, "keyed writes across a core kill: no repeat ran twice")
+    checks.check(len(unacked) <= LOAD_THREADS,
+                 "keyed writes: no stored write but the clients' last ones unacknowledged")
+    topo.run("up")  # brings core2 back
 
 
 def main():
