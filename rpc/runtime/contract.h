@@ -13,6 +13,12 @@
 extern const ProtobufCServiceDescriptor *const dlc_contract_services[];
 extern const size_t dlc_contract_service_count;
 
+/* The contract's .proto files (proto/, imports included) as a serialized
+ * google.protobuf.FileDescriptorSet with source info (comments), built
+ * into every binary (CMakeLists.txt: descriptor_set.c). */
+extern const unsigned char dlc_contract_descriptor_set[];
+extern const size_t dlc_contract_descriptor_set_len;
+
 /* "dlc.v1.GreetService/Greet" → its method descriptor, or NULL. */
 const ProtobufCMethodDescriptor *dlc_contract_find(const char *full_name);
 
