@@ -115,6 +115,10 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
     if (!found) /* deleted meanwhile: nothing changed, say so */
         return dlc_call_fail(call, DLC_UNAUTHENTICATED, "unauthorized",
                              "the token's user no longer exists");
+    /* The caller's tokens are revoked: on this core at once (a repeat of
+     * this call with its token meets 401 every time), elsewhere when the
+     * NOTIFY of the commit arrives. */
+    dlc_principals_invalidate(dlc_svc_of(call)->auth->principals, id);
     *out = dlc_call_message(call, &dlc__v1__change_password_response__descriptor);
     if (!*out)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
