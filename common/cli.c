@@ -4,6 +4,7 @@
 #include "common/notify.h"
 #include "dlc_version.h"
 
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,12 +14,15 @@ extern char **environ;
 
 #define MAX_SETS 64
 
+typedef enum { ACT_RUN, ACT_CHECK, ACT_DUMP } action;
+
 typedef struct {
     const char *config;
     const char *subcommand;
     char listen[1024]; /* comma-joined --listen values */
     const char *sets[MAX_SETS];
     int n_sets;
+    action act;
 } args;
 
 static int usage_error(const dlc_cli_spec *spec, const char *what, const char *arg)
@@ -36,37 +40,78 @@ static bool is_subcommand(const dlc_cli_spec *spec, const char *arg)
     return false;
 }
 
-/* Returns -1 to continue, else the exit code. */
+enum { OPT_LISTEN = 256, OPT_SET, OPT_PROBE, OPT_VERSION, OPT_CHECK, OPT_DUMP };
+
+static const struct option OPTIONS[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"set", required_argument, NULL, OPT_SET},
+    {"probe", required_argument, NULL, OPT_PROBE},
+    {"check-config", no_argument, NULL, OPT_CHECK},
+    {"dump-config", no_argument, NULL, OPT_DUMP},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static int print_version(const dlc_cli_spec *spec)
+{
+    printf("%s %s (commit %s, built %s, %s)\n", spec->program, DLC_VERSION, DLC_COMMIT,
+           DLC_BUILD_DATE, DLC_COMPILER);
+    return 0;
+}
+
+/* One option; -1 to go on, else the exit code. */
+static int take_option(const dlc_cli_spec *spec, int opt, const char *bad, args *a)
+{
+    switch (opt) {
+    case 'h':
+        fputs(spec->usage, stdout);
+        return 0;
+    case OPT_VERSION:
+        return print_version(spec);
+    case OPT_PROBE:
+        return spec->probe ? spec->probe(optarg) : usage_error(spec, "unknown option", bad);
+    case 'c':
+        a->config = optarg;
+        return -1;
+    case OPT_LISTEN: {
+        size_t n = strlen(a->listen);
+        snprintf(a->listen + n, sizeof a->listen - n, "%s%s", n ? "," : "", optarg);
+        return -1;
+    }
+    case OPT_SET:
+        if (a->n_sets == MAX_SETS)
+            return usage_error(spec, "too many --set options", optarg);
+        a->sets[a->n_sets++] = optarg;
+        return -1;
+    case OPT_CHECK:
+    case OPT_DUMP:
+        a->act = opt == OPT_CHECK ? ACT_CHECK : ACT_DUMP;
+        return -1;
+    case ':':
+        return usage_error(spec, "missing value", bad);
+    default:
+        return usage_error(spec, "unknown option", bad);
+    }
+}
+
+/* getopt_long (--config FILE and --config=FILE alike; options and the
+ * subcommand in any order). Returns -1 to continue, else the exit code. */
 static int parse_args(const dlc_cli_spec *spec, int argc, char **argv, args *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(spec->usage, stdout);
-            return 0;
-        } else if (strcmp(arg, "--version") == 0) {
-            printf("%s %s (commit %s, built %s, %s)\n", spec->program, DLC_VERSION, DLC_COMMIT,
-                   DLC_BUILD_DATE, DLC_COMPILER);
-            return 0;
-        } else if (is_subcommand(spec, arg) && !a->subcommand) {
-            a->subcommand = arg;
-        } else if (strncmp(arg, "--", 2) != 0) {
-            return usage_error(spec, "unexpected argument", arg);
-        } else if (!val) {
-            return usage_error(spec, "missing value or unknown option", arg);
-        } else if (strcmp(arg, "--probe") == 0 && spec->probe) {
-            return spec->probe(val);
-        } else if (strcmp(arg, "--config") == 0) {
-            a->config = argv[++i];
-        } else if (strcmp(arg, "--listen") == 0) {
-            size_t n = strlen(a->listen);
-            snprintf(a->listen + n, sizeof a->listen - n, "%s%s", n ? "," : "", argv[++i]);
-        } else if (strcmp(arg, "--set") == 0 && a->n_sets < MAX_SETS) {
-            a->sets[a->n_sets++] = argv[++i];
-        } else {
-            return usage_error(spec, "unknown option", arg);
-        }
+    optind = 0; /* glibc: start afresh (a reload parses the same argv again) */
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":hc:", OPTIONS, NULL)) != -1) {
+        int rc = take_option(spec, opt, argv[optind - 1], a);
+        if (rc >= 0)
+            return rc;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (!is_subcommand(spec, argv[i]) || a->subcommand)
+            return usage_error(spec, "unexpected argument", argv[i]);
+        a->subcommand = argv[i];
     }
     return -1;
 }
@@ -142,6 +187,14 @@ int dlc_cli_load(const dlc_cli_spec *spec, int argc, char **argv, dlc_config *cf
         fprintf(stderr, "%s: invalid configuration: %s\n", spec->program,
                 dlc_config_error_format(&e, buf, sizeof buf));
         return 2;
+    }
+    if (a.act == ACT_CHECK) {
+        printf("%s: the configuration is valid\n", spec->program);
+        return 0;
+    }
+    if (a.act == ACT_DUMP) {
+        dlc_config_write_yaml(cfg, stdout, true);
+        return 0;
     }
     setup_logging(spec, cfg);
     *subcommand = a.subcommand;

@@ -11,6 +11,19 @@
 #include "common/config.h"
 #include "common/reload.h"
 
+/* The options every daemon takes, for its usage text. */
+#define DLC_CLI_COMMON_OPTIONS                                                                     \
+    "  --config FILE      YAML configuration (--config=FILE too; every key:\n"                    \
+    "                     docs/configuration.md, dlc.yaml.example)\n"                             \
+    "  --set KEY=VALUE    override any configuration key (repeatable; never\n"                    \
+    "                     for secrets: the process list shows them)\n"                            \
+    "  --check-config     validate the configuration (file, environment, flags)\n"                \
+    "                     and exit: 0 valid, 2 invalid (file:line and key)\n"                     \
+    "  --dump-config      print the effective configuration as YAML (secrets\n"                   \
+    "                     redacted) and exit\n"                                                   \
+    "  --help             this text\n"                                                            \
+    "  --version          version, commit and build date\n"
+
 typedef struct {
     const char *program;        /* "dlc-rpcd" */
     const char *usage;          /* full --help text */

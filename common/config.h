@@ -29,6 +29,7 @@
 #define DLC_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,6 +176,13 @@ int dlc_config_read_secret_files(dlc_config *c, dlc_config_error *err);
 bool dlc_config_key_is_secret(const char *key);
 
 int dlc_config_set(dlc_config *c, const char *key, const char *value, dlc_config_error *err);
+
+/* Writes c as YAML, every key in schema order, nested by section; secret
+ * values that are set read "<redacted>" when redact (config_doc.c). */
+void dlc_config_write_yaml(const dlc_config *c, FILE *out, bool redact);
+/* The Markdown table of every key: name, DLC_ variable, default, accepted
+ * values, whether a hot reload applies it (docs/configuration.md). */
+void dlc_config_write_reference(FILE *out);
 
 /* Cross-field checks after all layers (e.g. workers ≥ 1, non-empty listen).
  * Returns 0 or -1 (err filled; source is c->source_file or "config"). */

@@ -167,7 +167,7 @@ static const struct {
 #define NUNITS (sizeof units / sizeof units[0])
 
 /* ms as the largest unit dividing it exactly: 90000 → "90s", 0 → "0". */
-static void format_duration(int64_t ms, char *buf, size_t len)
+void dlc_config_value_format_duration(int64_t ms, char *buf, size_t len)
 {
     size_t i = 0;
     while (ms && ms % units[i].ms != 0)
@@ -236,8 +236,8 @@ void dlc_config_value_describe(dlc_config_value_type type, int64_t lo, int64_t h
         snprintf(buf, len, "true or false");
         return;
     case DLC_CONFIG_VALUE_DUR:
-        format_duration(lo, lo_text, sizeof lo_text);
-        format_duration(hi, hi_text, sizeof hi_text);
+        dlc_config_value_format_duration(lo, lo_text, sizeof lo_text);
+        dlc_config_value_format_duration(hi, hi_text, sizeof hi_text);
         snprintf(buf, len, "a duration like 90s or 1h30m, from %s to %s", lo_text, hi_text);
         return;
     case DLC_CONFIG_VALUE_INT:

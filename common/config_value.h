@@ -41,6 +41,9 @@ typedef enum {
 void dlc_config_value_describe(dlc_config_value_type type, int64_t lo, int64_t hi,
                                const char *const *choices, char *buf, size_t len);
 
+/* ms as the largest unit that divides it exactly: "90s", "24h", "250ms", "0". */
+void dlc_config_value_format_duration(int64_t ms, char *buf, size_t len);
+
 /* A decimal integer in lo..hi (inclusive): optional '-', digits, nothing else. */
 bool dlc_config_value_int64(const char *text, int64_t lo, int64_t hi, int64_t *out);
 

@@ -18,14 +18,11 @@ static const char USAGE[] =
     "Serves the dlc REST API (routes: gateway/routes.c) over HTTP and calls the dlc RPC core.\n"
     "\n"
     "options:\n"
-    "  --config FILE      YAML configuration (the server.* and rpc.endpoints keys)\n"
+    DLC_CLI_COMMON_OPTIONS
     "  --listen ADDR      listen here instead of server.listen (e.g. 127.0.0.1:8080)\n"
-    "  --set KEY=VALUE    override any configuration key (repeatable)\n"
     "  --probe URL        health probe, no server: GET http://HOST:PORT/PATH\n"
     "                     (e.g. http://127.0.0.1:8080/api/healthz); exit 0 for a\n"
     "                     2xx answer within 2 s, 1 otherwise\n"
-    "  --help             this text\n"
-    "  --version          version, commit and build date\n"
     "\n"
     "Environment: DLC_<SECTION>_<KEY> overrides the file (e.g. DLC_RPC_ENDPOINTS);\n"
     "flags override both.\n";

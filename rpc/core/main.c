@@ -26,15 +26,12 @@ static const char USAGE[] =
     "database migrations and exits.\n"
     "\n"
     "options:\n"
-    "  --config FILE      YAML configuration (keys: README.md, common/config.c)\n"
+    DLC_CLI_COMMON_OPTIONS
     "  --listen URL       listen here instead of rpc.listen (repeatable;\n"
     "                     tcp://HOST:PORT or ipc:///path)\n"
-    "  --set KEY=VALUE    override any configuration key (repeatable)\n"
     "  --probe URL        health probe, no server: asks the core at URL\n"
     "                     (tcp://HOST:PORT, ipc:///path) for SystemService/Check;\n"
     "                     exit 0 when SERVING, 1 otherwise (answer within 2 s)\n"
-    "  --help             this text\n"
-    "  --version          version, commit and build date\n"
     "\n"
     "Environment: DLC_<SECTION>_<KEY> overrides the file (e.g. DLC_DATABASE_HOST);\n"
     "flags override both. With no database configured, libpq's PG* variables apply.\n";
