@@ -12,7 +12,8 @@
 #include "gateway/http.h"
 #include "gateway/proxy.h"
 #include "gateway/router.h"
-#include "rpc/runtime/client.h"
+#include "dlc/client.h"
+#include "rpc/runtime/arena.h"
 
 #include <stdatomic.h>
 

@@ -9,6 +9,7 @@
 #include "gateway/gateway.h"
 #include "gateway/http_probe.h"
 
+#include <nng/nng.h>
 #include <nng/supplemental/util/platform.h>
 #include <stdio.h>
 

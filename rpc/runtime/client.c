@@ -1,6 +1,8 @@
-#include "rpc/runtime/client.h"
+#include "dlc/client.h"
 
 #include "common/clock.h"
+#include "rpc/runtime/envelope.h"
+#include "rpc/runtime/status.h"
 
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/util/platform.h>
@@ -8,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define RECV_SLACK (64 * 1024)
@@ -228,10 +231,20 @@ static nng_msg *build_request(const dlc_client_request *rq, uint32_t timeout_ms)
         protobuf_c_message_pack(rq->input, packed);
         payload = packed;
     }
+    /* the metadata, and the idempotency key as one more entry */
+    size_t n = rq->n_metadata;
+    dlc_md *md = malloc((n + 1) * sizeof *md);
     nng_msg *msg = NULL;
-    if (dlc_envelope_pack_request(rq->method, payload, len, rq->metadata, rq->n_metadata,
-                                  timeout_ms, rq->request_id, &msg) != 0)
-        msg = NULL;
+    if (md) {
+        if (n)
+            memcpy(md, rq->metadata, n * sizeof *md);
+        if (rq->idempotency_key)
+            md[n++] = (dlc_md){"idempotency-key", rq->idempotency_key};
+        if (dlc_envelope_pack_request(rq->method, payload, len, md, n, timeout_ms,
+                                      rq->request_id, &msg) != 0)
+            msg = NULL;
+    }
+    free(md);
     free(packed);
     return msg;
 }
@@ -326,4 +339,10 @@ void dlc_client_reply_free(dlc_client_reply *reply)
     if (reply->response)
         dlc__rpc__v1__response__free_unpacked(reply->response, NULL);
     reply->response = NULL;
+}
+
+const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key)
+{
+    const Dlc__Rpc__V1__Response *r = reply->response;
+    return r ? dlc_envelope_md_get(r->metadata, r->n_metadata, key) : NULL;
 }

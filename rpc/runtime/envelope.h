@@ -13,11 +13,6 @@
 #include <nng/nng.h>
 #include <stdbool.h>
 
-typedef struct {
-    const char *key; /* lower-case */
-    const char *value;
-} dlc_md;
-
 /* Decodes a Request from buf into the arena. max_bytes 0 = no limit.
  * On failure returns NULL and sets st (INVALID_ARGUMENT, reason
  * "message_too_large" or "malformed_request"). */

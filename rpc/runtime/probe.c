@@ -5,7 +5,7 @@
 #include "rpc/runtime/probe.h"
 
 #include "dlc/v1/system.pb-c.h"
-#include "rpc/runtime/client.h"
+#include "dlc/client.h"
 
 #define SERVING DLC__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
 

@@ -14,7 +14,7 @@
 #include "dlc/v1/greet.pb-c.h"
 #include "dlc/v1/user.pb-c.h"
 #include "dlc/v1/system.pb-c.h"
-#include "rpc/runtime/client.h"
+#include "dlc/client.h"
 #include "support/rpcd.h"
 #include "support/testdb.h"
 

@@ -1,5 +1,9 @@
 /*
- * dlc_client: the REQ side, for the gateway, tools and tests. Thread-safe:
+ * dlc/client.h — libdlc-client's public API (pkg-config dlc-client, or
+ * CMake find_package(dlc-client)): call the dlc RPC core from C. The
+ * gateway, dlcctl and the tests use the same client.
+ *
+ * dlc_client: the REQ side. Thread-safe:
  * one client serves many threads. It opens `sockets` REQ sockets, each
  * dialling every URL (nng spreads requests over connected cores and resends
  * to another when one disconnects), and keeps a bounded pool of REQ contexts
@@ -10,14 +14,18 @@
  * UNAVAILABLE (reason "unavailable") after at most connect_wait_ms; no answer
  * within the timeout → DEADLINE_EXCEEDED; an undecodable answer → INTERNAL.
  */
-#ifndef DLC_CLIENT_H
-#define DLC_CLIENT_H
+#ifndef DLC_PUBLIC_CLIENT_H
+#define DLC_PUBLIC_CLIENT_H
 
-#include "rpc/runtime/envelope.h"
-#include "rpc/runtime/status.h"
+#include <dlc/status.h>
 
+#include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct {
     const char *const *urls;
@@ -43,6 +51,9 @@ typedef struct {
      * answers in that time. */
     uint32_t timeout_ms;
     const char *request_id;         /* NULL → the server generates one */
+    /* Exactly-once writes: a repeat with the same key gets the first
+     * answer (metadata "idempotency-key"; NULL: none). */
+    const char *idempotency_key;
 } dlc_client_request;
 
 #define DLC_CLIENT_MIN_WAIT_MS 100
@@ -72,5 +83,12 @@ void dlc_client_reply_free(dlc_client_reply *reply);
 
 /* Cores currently connected (pipes over all sockets). */
 int dlc_client_connected(const dlc_client *c);
+
+/* The value of metadata key in an answer (NULL: none, or no answer). */
+const char *dlc_client_reply_md(const dlc_client_reply *reply, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
