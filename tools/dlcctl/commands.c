@@ -143,7 +143,7 @@ static int print_token(ProtobufCMessage *out, const dlc_status *st)
 {
     if (!out)
         return dlcctl_print_error(st);
-    int rc = printf("%s\n", ((Dlc__V1__TokenResponse *)out)->token) < 0 ? 74 : 0;
+    int rc = printf("%s\n", ((Dlc__V1__TokenResponse *)out)->token) < 0 ? DLCCTL_EXIT_IOERR : 0;
     protobuf_c_message_free_unpacked(out, NULL);
     return rc;
 }

@@ -37,7 +37,7 @@ static const char USAGE_TAIL[] =
     "Exit codes: 0 OK; otherwise the RPC status code, e.g. 3 invalid_argument,\n"
     "5 not_found, 7 permission_denied, 12 unimplemented, 14 unavailable (no core\n"
     "answering), 16 unauthenticated; 64 bad command line; 66 a file or stdin could\n"
-    "not be read.\n";
+    "not be read; 74 the output could not be written.\n";
 
 static void print_usage(FILE *f)
 {

@@ -69,7 +69,7 @@ int dlcctl_print_json(json_t *v)
     json_decref(v);
     if (rc != 0 || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
         fprintf(stderr, "dlcctl: could not write the output\n");
-        return 74; /* EX_IOERR */
+        return DLCCTL_EXIT_IOERR;
     }
     return 0;
 }

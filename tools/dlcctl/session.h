@@ -20,6 +20,7 @@
  * sysexits.h's. */
 #define DLCCTL_EXIT_USAGE 64   /* EX_USAGE: bad command line */
 #define DLCCTL_EXIT_NOINPUT 66 /* EX_NOINPUT: a file or stdin could not be read */
+#define DLCCTL_EXIT_IOERR 74   /* EX_IOERR: the output could not be written */
 
 typedef struct {
     const char *url;
