@@ -8,7 +8,6 @@
 #include "dlc/v1/auth.pb-c.h"
 #include "dlc/v1/system.pb-c.h"
 #include "gateway/transcode.h"
-#include "rpc/runtime/contract.h"
 #include "tools/dlcctl/contract.h"
 
 #include <stdio.h>
@@ -107,13 +106,9 @@ static int cmd_call(dlcctl_session *s, int argc, char **argv)
     if (argc < 1 || argc > 2)
         return usage(dlcctl_command_find("call"), "expected METHOD [JSON]", NULL);
     dlc_status st;
-    dlc_status_clear(&st);
-    const ProtobufCMethodDescriptor *md = dlc_contract_find(argv[0]);
-    if (!md) {
-        dlc_status_set(&st, DLC_UNIMPLEMENTED, "unknown_method",
-                       "no method %.200s in the contract (dlcctl list)", argv[0]);
+    const ProtobufCMethodDescriptor *md = dlcctl_method(argv[0], &st);
+    if (!md)
         return dlcctl_print_error(&st);
-    }
     ProtobufCMessage *in = build_input(s, md, argc == 2 ? argv[1] : NULL, &st);
     if (!in)
         return dlcctl_print_error(&st);
@@ -165,7 +160,7 @@ static int cmd_login(dlcctl_session *s, int argc, char **argv)
     }
     if (admin == (username != NULL))
         return usage(self, "give either USERNAME or --admin", NULL);
-    char *password = dlcctl_read_secret(password_file);
+    char *password = dlcctl_read_secret(password_file, admin ? "Master password" : "Password");
     if (!password)
         return DLCCTL_EXIT_NOINPUT;
     Dlc__V1__LoginRequest user = DLC__V1__LOGIN_REQUEST__INIT;

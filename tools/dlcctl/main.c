@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_URL "tcp://127.0.0.1:7070"
 #define DEFAULT_TIMEOUT_MS 5000
@@ -123,8 +124,10 @@ static int configure(const options *o, dlcctl_session *s, char **token_buf)
     s->timeout_ms = (uint32_t)ms;
     s->url = o->url ? o->url : getenv("DLC_URL") ? getenv("DLC_URL") : DEFAULT_URL;
     s->token = o->token ? o->token : getenv("DLC_TOKEN");
-    if (o->token_file && !(s->token = *token_buf = dlcctl_read_secret(o->token_file)))
+    if (o->token_file && !(s->token = *token_buf = dlcctl_read_secret(o->token_file, "Token")))
         return DLCCTL_EXIT_NOINPUT;
+    if (s->token && strncasecmp(s->token, "Bearer ", 7) == 0)
+        s->token += 7; /* a whole Authorization value was given */
     if (s->token && !s->token[0])
         s->token = NULL; /* DLC_TOKEN= means anonymous */
     return -1;

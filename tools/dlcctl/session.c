@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define SECRET_MAX (64 * 1024)
 
@@ -42,15 +44,22 @@ void dlcctl_session_close(dlcctl_session *s)
     s->client = NULL;
 }
 
+const ProtobufCMethodDescriptor *dlcctl_method(const char *full_name, dlc_status *st)
+{
+    const ProtobufCMethodDescriptor *md = dlc_contract_find(full_name);
+    dlc_status_clear(st);
+    if (!md)
+        dlc_status_set(st, DLC_UNIMPLEMENTED, "unknown_method",
+                       "no method %.200s in the contract (dlcctl list)", full_name);
+    return md;
+}
+
 ProtobufCMessage *dlcctl_call(dlcctl_session *s, const char *method, const ProtobufCMessage *in,
                               dlc_status *st)
 {
-    const ProtobufCMethodDescriptor *md = dlc_contract_find(method);
-    if (!md) {
-        dlc_status_clear(st);
-        dlc_status_set(st, DLC_UNIMPLEMENTED, "unknown_method", "unknown method %.200s", method);
+    const ProtobufCMethodDescriptor *md = dlcctl_method(method, st);
+    if (!md)
         return NULL;
-    }
     char *auth = s->token ? dlc_arena_printf(&s->arena, "Bearer %s", s->token) : NULL;
     dlc_md metadata[] = {{"authorization", auth}};
     dlc_client_request rq = {.method = method, .input = in, .metadata = metadata,
@@ -106,12 +115,31 @@ int dlcctl_print_error(const dlc_status *st)
     return st->code == DLC_OK ? 0 : (int)st->code;
 }
 
-char *dlcctl_read_secret(const char *path)
+/* One line from the terminal on stdin, not echoed. */
+static size_t read_hidden(const char *prompt, char *buf, size_t len)
+{
+    struct termios saved, quiet;
+    bool hide = tcgetattr(STDIN_FILENO, &saved) == 0;
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    fprintf(stderr, "%s: ", prompt);
+    if (hide)
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    size_t n = fgets(buf, (int)len, stdin) ? strlen(buf) : 0;
+    if (hide)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    fputc('\n', stderr);
+    return n;
+}
+
+char *dlcctl_read_secret(const char *path, const char *prompt)
 {
     bool from_stdin = strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "r");
     char *buf = f ? malloc(SECRET_MAX + 1) : NULL;
-    size_t n = buf ? fread(buf, 1, SECRET_MAX + 1, f) : 0;
+    size_t n = !buf                             ? 0
+               : from_stdin && isatty(STDIN_FILENO) ? read_hidden(prompt, buf, SECRET_MAX + 1)
+                                                    : fread(buf, 1, SECRET_MAX + 1, f);
     bool ok = buf && !ferror(f) && n <= SECRET_MAX;
     if (f && !from_stdin)
         fclose(f);

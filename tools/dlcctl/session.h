@@ -35,6 +35,10 @@ typedef struct {
 int dlcctl_session_open(dlcctl_session *s);
 void dlcctl_session_close(dlcctl_session *s);
 
+/* The contract's method named full_name ("dlc.v1.GreetService/Greet"), or
+ * NULL with st = UNIMPLEMENTED (reason unknown_method, as the core says). */
+const ProtobufCMethodDescriptor *dlcctl_method(const char *full_name, dlc_status *st);
+
 /* Calls method (full name, in the contract) with in. The decoded output
  * (caller frees: protobuf_c_message_free_unpacked(m, NULL)), or NULL with
  * st telling why. */
@@ -51,8 +55,9 @@ int dlcctl_print_message(const ProtobufCMessage *m);
 int dlcctl_print_error(const dlc_status *st);
 
 /* A secret from path ("-": stdin): the whole text, one trailing newline
- * (or CRLF) dropped. Heap string (caller frees), or NULL with a message on
- * stderr. */
-char *dlcctl_read_secret(const char *path);
+ * (or CRLF) dropped. From a terminal, one line read without echo after a
+ * prompt (prompt on stderr). Heap string (caller frees), or NULL with a
+ * message on stderr. */
+char *dlcctl_read_secret(const char *path, const char *prompt);
 
 #endif
