@@ -171,6 +171,7 @@ static int cmd_login(dlcctl_session *s, int argc, char **argv)
     ProtobufCMessage *out =
         admin ? dlcctl_call(s, "dlc.v1.AuthService/AdminLogin", &master.base, &st)
               : dlcctl_call(s, "dlc.v1.AuthService/Login", &user.base, &st);
+    explicit_bzero(password, strlen(password));
     free(password);
     return print_token(out, &st);
 }
@@ -212,7 +213,8 @@ const dlcctl_command dlcctl_commands[] = {
      "usage: dlcctl login USERNAME [--password-file FILE]\n"
      "       dlcctl login --admin [--password-file FILE]\n"
      "Reads the password (with --admin: the master password) from stdin, or FILE:\n"
-     "the whole text, one trailing newline dropped; never from the command line.\n"
+     "the whole text, one trailing newline dropped (a terminal is prompted, without\n"
+     "echo); never from the command line.\n"
      "Prints the bare token on one line, so that: export DLC_TOKEN=$(dlcctl login ann)\n"
      "(`dlcctl call dlc.v1.AuthService/Login` prints the whole TokenResponse).\n"
      "A wrong password: exit 16 (unauthenticated).\n",
