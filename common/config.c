@@ -49,6 +49,7 @@ static const char *const ssl_modes[] = {"disable",   "allow",       "prefer", "r
                                         "verify-ca", "verify-full", NULL};
 static const char *const strengths[] = {"interactive", "moderate", "min", NULL};
 static const char *const stores[] = {"memory", "postgres", NULL};
+static const char *const reflections[] = {"admin", "public", NULL};
 static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const samplers[] = {"always_on",
                                        "always_off",
@@ -73,6 +74,9 @@ static const key_def keys[] = {
     {KEY("rpc.max_message_bytes", T_I64, rpc.max_message_bytes, "1048576"), .lo = 1024,
      .hi = 256 * MIB},
     {KEY("rpc.default_timeout", T_DUR, rpc.default_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
+    /* Who may call SystemService/ListServices and GetFileDescriptorSet. */
+    {KEY("rpc.reflection", T_ENUM, rpc.reflection, "admin"), .choices = reflections,
+     .flags = F_RELOAD},
     /* A postgresql:// URL may carry the password. */
     {KEY("database.url", T_STR, database.url, ""), .flags = F_SECRET},
     {KEY("database.host", T_STR, database.host, "")},

@@ -62,6 +62,7 @@ typedef struct dlc_config {
         int max_in_flight;         /* requests a core serves at once */
         int64_t max_message_bytes;
         int64_t default_timeout_ms;
+        char *reflection; /* admin | public: who may list methods (ListServices) */
     } rpc;
     struct {
         char *url;

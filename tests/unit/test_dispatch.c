@@ -33,18 +33,21 @@ static const dlc_binding GREET[] = {
 static const dlc_binding SYSTEM[] = {
     {"Check", DLC_ACCESS_PUBLIC, h1, 0},
     {"GetInfo", DLC_ACCESS_ADMIN, h2, 0},
+    {"ListServices", DLC_ACCESS_PUBLIC, h1, 0},
+    {"GetFileDescriptorSet", DLC_ACCESS_PUBLIC, h1, 0},
 };
+#define N_SYSTEM (sizeof SYSTEM / sizeof SYSTEM[0])
 
 static void finds_methods_with_their_descriptors(void **state)
 {
     (void)state;
     char err[256];
     dlc_dispatch *d = dlc_dispatch_new();
-    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, SYSTEM, 2,
-                                              err, sizeof err), 0);
+    assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, SYSTEM,
+                                              N_SYSTEM, err, sizeof err), 0);
     assert_int_equal(dlc_dispatch_add_service(d, &dlc__v1__greet_service__descriptor, GREET,
                                               N_GREET, err, sizeof err), 0);
-    assert_int_equal(dlc_dispatch_count(d), 2 + N_GREET);
+    assert_int_equal(dlc_dispatch_count(d), N_SYSTEM + N_GREET);
     const dlc_method *m = dlc_dispatch_find(d, "dlc.v1.GreetService/GreetV2");
     assert_non_null(m);
     assert_ptr_equal(m->input, &dlc__v1__greet_request__descriptor);
@@ -64,7 +67,7 @@ static void finds_methods_with_their_descriptors(void **state)
     for (size_t i = 1; i < dlc_dispatch_count(d); i++)
         assert_true(strcmp(dlc_dispatch_at(d, i - 1)->full_name,
                            dlc_dispatch_at(d, i)->full_name) < 0);
-    assert_null(dlc_dispatch_at(d, 2 + N_GREET));
+    assert_null(dlc_dispatch_at(d, N_SYSTEM + N_GREET));
     dlc_dispatch_free(d);
 }
 

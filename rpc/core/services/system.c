@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "dlc/v1/system.pb-c.h"
 #include "dlc_version.h"
+#include "rpc/core/services/reflection.h"
 #include "rpc/core/svc.h"
 #include "storage/system.h"
 
@@ -98,7 +99,10 @@ int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen)
     static const dlc_binding bindings[] = {
         {"Check", DLC_ACCESS_PUBLIC, check, 0},
         {"GetInfo", DLC_ACCESS_PUBLIC, get_info, 0},
+        /* admin or public by rpc.reflection: the handlers check */
+        {"ListServices", DLC_ACCESS_PUBLIC, dlc_reflection_list_services, 0},
+        {"GetFileDescriptorSet", DLC_ACCESS_PUBLIC, dlc_reflection_descriptor_set, 0},
     };
-    return dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, bindings, 2, err,
-                                    errlen);
+    return dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, bindings,
+                                    sizeof bindings / sizeof bindings[0], err, errlen);
 }
