@@ -19,6 +19,7 @@
 #define BATCH_MAX 512        /* spans in one POST */
 #define FLUSH_EVERY_MS 1000  /* a partial batch waits at most this long */
 #define IO_TIMEOUT_MS 2000   /* connect, send and receive, each */
+#define REPLY_MAX 65536      /* of a collector's answer, read and ignored */
 
 struct dlc_otlp {
     char *service;
@@ -145,6 +146,23 @@ static int send_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* The status of the answer on fd, read to its end (Connection: close; a
+ * socket closed with unread data would reset the collector's reply). */
+static int read_status(int fd)
+{
+    char buf[4096];
+    int status = -1;
+    size_t total = 0;
+    ssize_t got;
+    while (total < REPLY_MAX && (got = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
+        buf[got] = '\0';
+        if (total == 0 && sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+            return -1;
+        total += (size_t)got;
+    }
+    return status;
+}
+
 /* POSTs body; the HTTP status, or -1 when none came back. */
 static int post(const dlc_otlp *x, const char *body)
 {
@@ -157,13 +175,9 @@ static int post(const dlc_otlp *x, const char *body)
                      "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                      x->path, x->host, x->port, len);
-    char reply[64] = "";
     int status = -1;
-    if (send_all(fd, head, (size_t)n) == 0 && send_all(fd, body, len) == 0) {
-        ssize_t got = recv(fd, reply, sizeof reply - 1, 0);
-        if (got > 0 && sscanf(reply, "HTTP/1.%*d %d", &status) != 1)
-            status = -1;
-    }
+    if (send_all(fd, head, (size_t)n) == 0 && send_all(fd, body, len) == 0)
+        status = read_status(fd);
     close(fd);
     return status;
 }
