@@ -86,6 +86,13 @@ static char *batch_body(const char *service, json_t *spans)
 /* "http://host[:port][/base]" → host, port, base + "/v1/traces". */
 static int parse_endpoint(dlc_otlp *x, const char *endpoint, char *err, size_t errlen)
 {
+    /* no spaces or control characters: they would end up in the request line */
+    for (const char *c = endpoint; *c; c++) {
+        if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+            snprintf(err, errlen, "telemetry.endpoint: spaces or control characters in it");
+            return -1;
+        }
+    }
     const char *p = strncmp(endpoint, "http://", 7) == 0 ? endpoint + 7 : NULL;
     size_t hostlen = p ? strcspn(p, ":/") : 0;
     if (!p || hostlen == 0 || hostlen >= sizeof x->host) {
@@ -96,7 +103,8 @@ static int parse_endpoint(dlc_otlp *x, const char *endpoint, char *err, size_t e
     snprintf(x->host, sizeof x->host, "%.*s", (int)hostlen, p);
     p += hostlen;
     size_t portlen = *p == ':' ? strcspn(p + 1, "/") : 0;
-    if (*p == ':' && (portlen == 0 || portlen >= sizeof x->port)) {
+    if (*p == ':' && (portlen == 0 || portlen >= sizeof x->port ||
+                      strspn(p + 1, "0123456789") != portlen)) {
         snprintf(err, errlen, "telemetry.endpoint: bad port in %.200s", endpoint);
         return -1;
     }
@@ -220,7 +228,8 @@ static json_t *take_batch(dlc_otlp *x)
     return spans;
 }
 
-static void export_batch(dlc_otlp *x, json_t *spans)
+/* Posts spans (stolen); false when the collector did not take them. */
+static bool export_batch(dlc_otlp *x, json_t *spans)
 {
     static dlc_log_limit limit;
     size_t n = json_array_size(spans);
@@ -240,6 +249,17 @@ static void export_batch(dlc_otlp *x, json_t *spans)
         snprintf(d, sizeof d, "%llu", (unsigned long long)(dropped - x->dropped_logged));
         dlc_log_warn("spans dropped: export queue full", "dropped", d);
         x->dropped_logged = dropped;
+    }
+    return status >= 200 && status <= 299;
+}
+
+/* At stop, after a failed post: what is left is dropped, not retried
+ * batch after batch against a collector that is down (mu held). */
+static void discard_queue(dlc_otlp *x)
+{
+    for (; x->count > 0; x->count--) {
+        json_decref(x->queue[x->head]);
+        x->head = (x->head + 1) % QUEUE_MAX;
     }
 }
 
@@ -270,8 +290,10 @@ static void *exporter(void *arg)
         while (x->count > 0) {
             json_t *spans = take_batch(x);
             pthread_mutex_unlock(&x->mu);
-            export_batch(x, spans);
+            bool sent = export_batch(x, spans);
             pthread_mutex_lock(&x->mu);
+            if (!sent && x->stopping)
+                discard_queue(x);
         }
         if (last)
             break;

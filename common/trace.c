@@ -6,17 +6,20 @@
 #include <string.h>
 #include <time.h>
 
-/* n lowercase hex characters at s, not all '0'. */
-static bool hex_id(const char *s, size_t n)
+/* n lowercase hex characters at s. */
+static bool is_hex(const char *s, size_t n)
 {
-    bool nonzero = false;
     for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return false;
-        nonzero |= c != '0';
     }
-    return nonzero;
+    return true;
+}
+
+/* An id: n lowercase hex characters, not all '0'. */
+static bool is_id(const char *s, size_t n)
+{
+    return is_hex(s, n) && strspn(s, "0") < n;
 }
 
 static int hex_digit(char c)
@@ -30,10 +33,8 @@ bool dlc_trace_parse(const char *text, dlc_trace_parent *out)
     if (!text || strlen(text) != 55 || strncmp(text, "00-", 3) != 0 || text[35] != '-' ||
         text[52] != '-')
         return false;
-    if (!hex_id(text + 3, 32) || !hex_id(text + 36, 16))
-        return false;
     const char *flags = text + 53;
-    if (!hex_id(flags, 2) && strncmp(flags, "00", 2) != 0)
+    if (!is_id(text + 3, 32) || !is_id(text + 36, 16) || !is_hex(flags, 2))
         return false;
     memcpy(out->trace_id, text + 3, 32);
     out->trace_id[32] = '\0';

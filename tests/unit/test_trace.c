@@ -208,7 +208,8 @@ static void bad_endpoints_are_refused(void **state)
 {
     (void)state;
     static const char *const bad[] = {"https://collector:4318", "127.0.0.1:4318", "http://",
-                                      "http://host:/x", "http://host:123456789"};
+                                      "http://host:/x", "http://host:123456789",
+                                      "http://host:80a", "http://host/a b"};
     char err[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dlc_otlp *x = dlc_otlp_start("s", bad[i], err, sizeof err);
