@@ -15,11 +15,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define QUEUE_MAX 4096       /* spans waiting; more are dropped */
-#define BATCH_MAX 512        /* spans in one POST */
-#define FLUSH_EVERY_MS 1000  /* a partial batch waits at most this long */
-#define IO_TIMEOUT_MS 2000   /* connect, send and receive, each */
-#define REPLY_MAX 65536      /* of a collector's answer, read and ignored */
+#define QUEUE_MAX 4096      /* spans waiting; more are dropped */
+#define BATCH_MAX 512       /* spans in one POST */
+#define FLUSH_EVERY_MS 1000 /* a partial batch waits at most this long */
+#define IO_TIMEOUT_MS 2000  /* connect, send and receive, each */
+#define REPLY_MAX 65536     /* of a collector's answer, read and ignored */
 
 struct dlc_otlp {
     char *service;
@@ -57,13 +57,13 @@ static json_t *span_json(const dlc_otlp_span *s)
     json_t *attrs = json_array();
     for (size_t i = 0; i < s->n_attrs; i++)
         json_array_append_new(attrs, attr_json(&s->attrs[i]));
-    json_t *status = s->error ? json_pack("{s:i,s:s}", "code", 2, "message",
-                                          s->message ? s->message : "")
-                              : json_object();
-    json_t *j = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o}", "traceId", s->ctx->trace_id,
-                          "spanId", s->ctx->span_id, "name", s->name, "kind", (int)s->kind,
-                          "startTimeUnixNano", start, "endTimeUnixNano", end, "attributes",
-                          attrs, "status", status);
+    json_t *status =
+        s->error ? json_pack("{s:i,s:s}", "code", 2, "message", s->message ? s->message : "")
+                 : json_object();
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o}", "traceId", s->ctx->trace_id, "spanId",
+                  s->ctx->span_id, "name", s->name, "kind", (int)s->kind, "startTimeUnixNano",
+                  start, "endTimeUnixNano", end, "attributes", attrs, "status", status);
     if (j && s->ctx->parent_span_id[0])
         json_object_set_new(j, "parentSpanId", json_string(s->ctx->parent_span_id));
     return j;
@@ -72,10 +72,9 @@ static json_t *span_json(const dlc_otlp_span *s)
 /* The request body for spans (stolen). */
 static char *batch_body(const char *service, json_t *spans)
 {
-    json_t *doc = json_pack(
-        "{s:[{s:{s:[{s:s,s:{s:s}}]},s:[{s:{s:s},s:o}]}]}", "resourceSpans", "resource",
-        "attributes", "key", "service.name", "value", "stringValue", service, "scopeSpans",
-        "scope", "name", "dlc", "spans", spans);
+    json_t *doc = json_pack("{s:[{s:{s:[{s:s,s:{s:s}}]},s:[{s:{s:s},s:o}]}]}", "resourceSpans",
+                            "resource", "attributes", "key", "service.name", "value", "stringValue",
+                            service, "scopeSpans", "scope", "name", "dlc", "spans", spans);
     char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return body;
@@ -103,8 +102,8 @@ static int parse_endpoint(dlc_otlp *x, const char *endpoint, char *err, size_t e
     snprintf(x->host, sizeof x->host, "%.*s", (int)hostlen, p);
     p += hostlen;
     size_t portlen = *p == ':' ? strcspn(p + 1, "/") : 0;
-    if (*p == ':' && (portlen == 0 || portlen >= sizeof x->port ||
-                      strspn(p + 1, "0123456789") != portlen)) {
+    if (*p == ':' &&
+        (portlen == 0 || portlen >= sizeof x->port || strspn(p + 1, "0123456789") != portlen)) {
         snprintf(err, errlen, "telemetry.endpoint: bad port in %.200s", endpoint);
         return -1;
     }

@@ -3,8 +3,7 @@
 
 #include <stdio.h>
 
-void dlc_http_trace_begin(const dlc_tracer *tracer, const dlc_http_request *rq,
-                          dlc_trace_ctx *out)
+void dlc_http_trace_begin(const dlc_tracer *tracer, const dlc_http_request *rq, dlc_trace_ctx *out)
 {
     dlc_tracer_begin(tracer, dlc_http_header(rq, "traceparent"), out);
 }

@@ -14,8 +14,7 @@
 #include "gateway/http.h"
 
 /* The gateway's span for rq, into out. tracer NULL: ids only. */
-void dlc_http_trace_begin(const dlc_tracer *tracer, const dlc_http_request *rq,
-                          dlc_trace_ctx *out);
+void dlc_http_trace_begin(const dlc_tracer *tracer, const dlc_http_request *rq, dlc_trace_ctx *out);
 
 /* route: the matched pattern, or NULL when no route matched. */
 void dlc_http_trace_end(dlc_tracer *tracer, const dlc_http_request *rq, const char *route,

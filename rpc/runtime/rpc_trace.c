@@ -7,8 +7,8 @@
 void dlc_rpc_trace_begin(const dlc_tracer *tracer, dlc_call *call)
 {
     const Dlc__Rpc__V1__Request *req = call->request;
-    const char *tp = req ? dlc_envelope_md_get(req->metadata, req->n_metadata, "traceparent")
-                         : NULL;
+    const char *tp =
+        req ? dlc_envelope_md_get(req->metadata, req->n_metadata, "traceparent") : NULL;
     dlc_tracer_begin(tracer, tp, &call->trace);
 }
 
