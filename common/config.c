@@ -155,6 +155,9 @@ static const key_def keys[] = {
     {KEY("logging.level", T_ENUM, logging.level, "info"), .choices = levels, .flags = F_RELOAD},
     {KEY("logging.json", T_BOOL, logging.json, "true")},
     {KEY("telemetry.enabled", T_BOOL, telemetry.enabled, "false")},
+    /* OTLP/HTTP collector: spans go to <endpoint>/v1/traces */
+    {KEY("telemetry.endpoint", T_STR, telemetry.endpoint, "http://127.0.0.1:4318"),
+     .flags = F_NONEMPTY},
     {KEY("telemetry.sampler.type", T_ENUM, telemetry.sampler.type, "parentbased_always_on"),
      .choices = samplers, .flags = F_RELOAD},
     {KEY("telemetry.sampler.ratio", T_DBL, telemetry.sampler.ratio, "1.0"), .lo = 0, .hi = 1,

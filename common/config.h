@@ -132,7 +132,8 @@ typedef struct dlc_config {
         bool json;
     } logging;
     struct {
-        bool enabled;
+        bool enabled;   /* export spans (OTLP/HTTP JSON) */
+        char *endpoint; /* "http://host:port" of the collector */
         struct {
             char *type;
             double ratio;

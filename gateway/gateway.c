@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "gateway/errors.h"
+#include "gateway/http_trace.h"
 #include "gateway/proxy.h"
 #include "gateway/transcode.h"
 #include "rpc/runtime/contract.h"
@@ -25,6 +26,8 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
         return -1;
     }
     if (!(gw->trusted = dlc_addr_list_new(&cfg->server.trusted_proxies, "server.trusted_proxies", NULL, err, errlen)))
+        return -1;
+    if (!(gw->tracer = dlc_tracer_new("dlc-gateway", cfg, gw->live, err, errlen)))
         return -1;
     for (size_t i = 0; i < dlc_endpoint_count; i++) {
         if (dlc_endpoints[i].rpc && !dlc_contract_find(dlc_endpoints[i].rpc)) {
@@ -56,6 +59,7 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
 void dlc_gateway_free(dlc_gateway *gw)
 {
     dlc_client_close(gw->client);
+    dlc_tracer_free(gw->tracer); /* exports the spans still queued */
     dlc_router_free(gw->router);
     free(gw->routes);
     dlc_addr_list_free(gw->trusted);
@@ -71,10 +75,13 @@ void dlc_gateway_call(dlc_gateway *gw, const dlc_http_request *rq, const char *m
     char ip[64];
     dlc_proxy_client_ip(gw->trusted, rq->remote_addr,
                         dlc_http_header(rq, "X-Forwarded-For"), ip, sizeof ip);
-    dlc_md md[8] = {{"x-request-id", rq->request_id}, {"x-client-ip", ip}};
-    size_t n = 2;
+    char tp[DLC_TRACEPARENT_LEN] = "";
+    if (rq->trace) /* the gateway's span is the parent of the core's */
+        dlc_trace_format(rq->trace, tp);
+    dlc_md md[8] = {{"x-request-id", rq->request_id}, {"x-client-ip", ip}, {"traceparent", tp}};
+    size_t n = tp[0] ? 3 : 2;
     static const char *const forwarded[][2] = {{"Authorization", "authorization"},
-                                               {"traceparent", "traceparent"},
+                                               {"tracestate", "tracestate"},
                                                {"Idempotency-Key", "idempotency-key"},
                                                {"X-Admin-Password", "x-admin-password"}};
     for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
@@ -351,9 +358,14 @@ static void call_endpoint(dlc_gateway *gw, const dlc_endpoint *ep, const dlc_htt
     dlc_arena_destroy(&arena);
 }
 
-void dlc_gateway_handle(void *app, const dlc_http_request *rq, dlc_http_response *rs)
+void dlc_gateway_handle(void *app, const dlc_http_request *in, dlc_http_response *rs)
 {
     dlc_gateway *gw = app;
+    dlc_trace_ctx trace;
+    dlc_http_trace_begin(gw->tracer, in, &trace);
+    dlc_http_request traced = *in;
+    traced.trace = &trace;
+    const dlc_http_request *rq = &traced;
     dlc_route_match m;
     dlc_route_result r = dlc_router_match(gw->router, rq->method, rq->path, &m);
     const dlc_endpoint *ep = r == DLC_ROUTE_FOUND ? m.route->target : NULL;
@@ -367,6 +379,8 @@ void dlc_gateway_handle(void *app, const dlc_http_request *rq, dlc_http_response
         char status[8];
         snprintf(status, sizeof status, "%d", rs->status);
         dlc_log_debug("http", "method", rq->method, "path", rq->path, "status", status,
-                      "request_id", rq->request_id);
+                      "request_id", rq->request_id, "trace_id", trace.trace_id, "span_id",
+                      trace.span_id);
     }
+    dlc_http_trace_end(gw->tracer, rq, ep ? m.route->pattern : NULL, rs);
 }

@@ -9,6 +9,7 @@
 
 #include "common/config.h"
 #include "common/reload.h"
+#include "common/tracer.h"
 #include "gateway/http.h"
 #include "gateway/proxy.h"
 #include "gateway/router.h"
@@ -40,6 +41,7 @@ extern const size_t dlc_endpoint_count;
 struct dlc_gateway {
     dlc_config cfg;   /* owned copy of the start-up configuration: restart-only keys */
     dlc_reload *live; /* the running configuration, hot-reloaded */
+    dlc_tracer *tracer;     /* spans of HTTP requests (sampler, exporter) */
     dlc_addr_list *trusted; /* server.trusted_proxies, parsed */
     dlc_client *client;
     dlc_router *router;

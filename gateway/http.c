@@ -263,7 +263,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     bool head_only = strcmp(ri->request_method, "HEAD") == 0;
     dlc_http_request rq = {head_only ? "GET" : ri->request_method, path,
                            ri->query_string ? ri->query_string : "", body ? body : "", body_len,
-                           ri->remote_addr, rid, conn};
+                           ri->remote_addr, rid, conn, NULL};
     if (early) {
         rs.close = true;
         dlc_http_set_json(&rs, early, early_error(early));

@@ -13,6 +13,8 @@
 #ifndef DLC_HTTP_H
 #define DLC_HTTP_H
 
+#include "common/trace.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +29,7 @@ typedef struct {
     const char *remote_addr;
     const char *request_id;
     void *conn; /* civetweb connection, for dlc_http_header */
+    const dlc_trace_ctx *trace;         /* the gateway's span (gateway/http_trace.h), or NULL */
 } dlc_http_request;
 
 typedef struct {

@@ -116,7 +116,8 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_user_service_register(core->dispatch, err, errlen) != 0 ||
         dlc_admin_service_register(core->dispatch, err, errlen) != 0 ||
         serves_contract(core, err, errlen) != 0 ||
-        dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0) {
+        dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0 ||
+        !(core->tracer = dlc_tracer_new("dlc-rpcd", &core->cfg, core->live, err, errlen))) {
         dlc_core_free(core);
         return -1;
     }
@@ -127,6 +128,8 @@ void dlc_core_free(dlc_core *core)
 {
     dlc_listen_stop(core->housekeeping);
     core->housekeeping = NULL;
+    dlc_tracer_free(core->tracer); /* exports the spans still queued */
+    core->tracer = NULL;
     dlc_ratelimit_free(core->ratelimit);
     core->ratelimit = NULL;
     dlc_cache_free(core->cache);
@@ -199,6 +202,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
         .worker_fini = worker_fini,
         .authorize = dlc_auth_authorize,
         .guard = &dlc_idem_guard,
+        .tracer = core->tracer,
     };
     return dlc_server_start(&opts, out, err, errlen);
 }

@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "common/reload.h"
+#include "common/tracer.h"
 #include "rpc/core/auth/auth.h"
 #include "rpc/core/cache/cache.h"
 #include "rpc/core/limit/ratelimit.h"
@@ -23,6 +24,7 @@
 typedef struct dlc_core {
     dlc_config cfg;    /* owned copy of the start-up configuration: restart-only keys */
     dlc_reload *live;  /* the running configuration, hot-reloaded */
+    dlc_tracer *tracer; /* spans of RPC calls (sampler, exporter); freed after the server */
     int64_t start_wall_ms;
     dlc_dispatch *dispatch;
     dlc_auth auth;

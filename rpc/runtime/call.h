@@ -6,6 +6,7 @@
 #ifndef DLC_CALL_H
 #define DLC_CALL_H
 
+#include "common/trace.h"
 #include "rpc/runtime/arena.h"
 #include "rpc/runtime/envelope.h"
 #include "rpc/runtime/status.h"
@@ -25,6 +26,7 @@ typedef struct dlc_call {
     void *guard;            /* the server guard's state for this call (or NULL) */
     const char *peer;       /* the connection's other end: "tcp:ADDR" (no port),
                                "ipc:pid:N", or "" when unknown; never NULL */
+    dlc_trace_ctx trace;    /* this call's span (rpc/runtime/rpc_trace.h) */
     dlc_arena *arena;
     dlc_status status;
     dlc_md response_md[DLC_CALL_MAX_MD];

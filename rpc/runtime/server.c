@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/request_id.h"
+#include "rpc/runtime/rpc_trace.h"
 
 #include <arpa/inet.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -137,7 +138,8 @@ static void log_outcome(const dlc_call *call)
 {
     dlc_log_level lvl = call->status.code == DLC_INTERNAL ? DLC_LOG_ERROR : DLC_LOG_DEBUG;
     dlc_log_kv(lvl, "rpc", "method", call->method ? call->method : "", "request_id",
-               call->request_id, "code", dlc_code_name(call->status.code), "reason",
+               call->request_id, "trace_id", call->trace.trace_id, "span_id",
+               call->trace.span_id, "code", dlc_code_name(call->status.code), "reason",
                dlc_status_reason(&call->status), (const char *)0);
 }
 
@@ -174,6 +176,7 @@ static nng_msg *handle(slot *w, nng_msg *msg)
         &w->arena, nng_msg_body(msg), nng_msg_len(msg), s->opts.max_message_bytes, &call.status);
     call.request = req;
     call.request_id = pick_request_id(w, req);
+    dlc_rpc_trace_begin(s->opts.tracer, &call);
     void *payload = NULL;
     size_t payload_len = 0;
     if (req) {
@@ -192,6 +195,7 @@ static nng_msg *handle(slot *w, nng_msg *msg)
             invoke(s, &call, m, &payload, &payload_len);
     }
     log_outcome(&call);
+    dlc_rpc_trace_end(s->opts.tracer, &call);
     nng_msg *reply = NULL;
     if (dlc_envelope_pack_response(&call.status, payload, payload_len, call.response_md,
                                    call.n_response_md, call.request_id, &reply) != 0)

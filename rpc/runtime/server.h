@@ -21,6 +21,7 @@
 #ifndef DLC_SERVER_H
 #define DLC_SERVER_H
 
+#include "common/tracer.h"
 #include "rpc/runtime/dispatch.h"
 
 #include <stddef.h>
@@ -60,6 +61,7 @@ typedef struct {
      * call->status. NULL: every non-public method is refused. */
     dlc_code (*authorize)(dlc_call *call, dlc_access level);
     const dlc_server_guard *guard; /* NULL: none */
+    dlc_tracer *tracer;            /* borrowed; NULL: trace ids for the logs only */
 } dlc_server_opts;
 
 typedef struct dlc_server dlc_server;

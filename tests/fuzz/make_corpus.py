@@ -247,6 +247,7 @@ logging:
   json: false
 telemetry:
   enabled: false
+  endpoint: http://127.0.0.1:4318
   sampler:
     type: parentbased_always_on
     ratio: 0.5

@@ -126,6 +126,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.logging.level, "info");
     assert_true(c.logging.json);
     assert_false(c.telemetry.enabled);
+    assert_string_equal(c.telemetry.endpoint, "http://127.0.0.1:4318");
     assert_string_equal(c.telemetry.sampler.type, "parentbased_always_on");
     assert_true(c.telemetry.sampler.ratio == 1.0);
     assert_null(c.source_file);
@@ -498,6 +499,7 @@ static void test_reloadable(void **state)
     static const char *const no[] = {
         "server.listen",     "rpc.workers",   "database.host", "auth.jwt.secret", "logging.json",
         "telemetry.enabled", "cache.enabled", "no.such.key",   "logging",         "",
+        "telemetry.endpoint",
     };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (!dlc_config_key_reloadable(yes[i]))
