@@ -47,6 +47,7 @@ static const char BASE[] =
     "'responses':{"
     ERROR_RESPONSE("BadRequest", "Invalid input") ","
     ERROR_RESPONSE("Unauthorized", "Missing, invalid, expired or revoked token") ","
+    ERROR_RESPONSE("InvalidCredentials", "Wrong credentials (invalid_credentials)") ","
     ERROR_RESPONSE("Forbidden", "The caller may not do this") ","
     ERROR_RESPONSE("NotFound", "No such resource") ","
     ERROR_RESPONSE("Conflict", "Already exists, or the Idempotency-Key is in use by a running request") ","
@@ -239,7 +240,8 @@ static int responses(builder *b, const dlc_endpoint *ep, const ProtobufCMethodDe
         const char *code, *name;
     } errors[] = {
         {true, "400", "BadRequest"},
-        {m->auth != DLC_OPENAPI_PUBLIC, "401", "Unauthorized"},
+        {m->auth == DLC_OPENAPI_CREDENTIALS, "401", "InvalidCredentials"},
+        {m->auth > DLC_OPENAPI_CREDENTIALS, "401", "Unauthorized"},
         {admin, "403", "Forbidden"},
         {strchr(ep->pattern, '{') != NULL, "404", "NotFound"},
         {m->writes, "409", "Conflict"},

@@ -19,6 +19,7 @@
 /* Who may call an RPC method, as the document says it. */
 typedef enum {
     DLC_OPENAPI_PUBLIC,            /* anyone, no token */
+    DLC_OPENAPI_CREDENTIALS,       /* anyone, no token; wrong credentials in the body: 401 */
     DLC_OPENAPI_TOKEN_OPTIONAL,    /* anyone; a token, if sent, must be valid */
     DLC_OPENAPI_USER,              /* a user (or admin) token */
     DLC_OPENAPI_ADMIN,             /* an admin token */
