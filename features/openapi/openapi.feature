@@ -23,5 +23,23 @@ Feature: The API describes itself
     And every operation that answered 401 documents it
 
   Scenario: The reference page shows every operation
+    Given swagger-ui-dist is installed
     When headless Chromium loads "/api/docs"
     Then the page shows every operation of the document
+
+  Scenario: The page's files are served from server.docs_dir, and only those
+    Given swagger-ui-dist is installed
+    When I GET "/api/docs/swagger-ui.css"
+    Then the status is 200
+    And the content type is "text/css"
+    When I GET "/api/docs/package.json"
+    Then the status is 404
+    And the error is "not_found"
+    When I GET "/api/docs/..%2Fpackage.json"
+    Then the status is 404
+
+  Scenario: Without swagger-ui-dist the page's files are 404, and say why
+    Given the configuration sets "server.docs_dir" to "/nonexistent"
+    When I GET "/api/docs/swagger-ui-bundle.js"
+    Then the status is 404
+    And the error message is "swagger-ui-dist is not installed in server.docs_dir (scripts/webtools install puts it in build/npm)"

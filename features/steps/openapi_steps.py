@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from behave import then, when
+from behave import given, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd.client import JSON, send
@@ -97,13 +97,19 @@ def step_no_surprise_401(context):
     step_401_documented(context)
 
 
+@given("swagger-ui-dist is installed")
+def step_npm_tools(context):
+    """scripts/webtools install: idempotent, quick once done."""
+    subprocess.run([WEBTOOLS, "install"], check=True)
+
+
 @when('headless Chromium loads "{path:Path}"')
 def step_chromium(context, path):
     """The page's DOM after its scripts ran. Chromium is installed by
     scripts/webtools when missing; only if that is impossible is the
     scenario skipped, loudly."""
     _document(context)
-    subprocess.run([WEBTOOLS, "install"], check=True)
+    step_npm_tools(context)
     if subprocess.run([WEBTOOLS, "chromium"]).returncode != 0:
         sys.__stderr__.write("\n*** SKIPPED: chromium cannot be installed; /api/docs untested ***\n")
         context.scenario.skip("chromium cannot be installed")
