@@ -65,6 +65,8 @@ static const key_def keys[] = {
     {KEY("server.max_body_bytes", T_I64, server.max_body_bytes, "65536"), .lo = 1, .hi = 256 * MIB},
     {KEY("server.request_timeout", T_DUR, server.request_timeout_ms, "5s"), .lo = 1, .hi = HOUR},
     {KEY("server.trusted_proxies", T_LIST, server.trusted_proxies, "")},
+    /* swagger-ui-dist for /api/docs; "": build/npm of the source tree (gateway/docs.h) */
+    {KEY("server.docs_dir", T_STR, server.docs_dir, "")},
     {KEY("rpc.listen", T_LIST, rpc.listen, "tcp://127.0.0.1:7070")},
     {KEY("rpc.endpoints", T_LIST, rpc.endpoints, "tcp://127.0.0.1:7070")},
     {KEY("rpc.trusted_peers", T_LIST, rpc.trusted_peers, "ipc,127.0.0.1,::1")},

@@ -53,6 +53,7 @@ typedef struct dlc_config {
         int64_t max_body_bytes;
         int64_t request_timeout_ms;
         dlc_strlist trusted_proxies;
+        char *docs_dir; /* swagger-ui-dist for /api/docs; "": the build's */
     } server;
     struct {
         dlc_strlist listen;

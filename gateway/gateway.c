@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "gateway/docs.h"
 #include "gateway/errors.h"
 #include "gateway/http_trace.h"
 #include "gateway/proxy.h"
@@ -41,7 +42,7 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
         gw->routes[i] = (dlc_route){dlc_endpoints[i].method, dlc_endpoints[i].pattern,
                                     &dlc_endpoints[i]};
     gw->router = gw->routes ? dlc_router_new(gw->routes, dlc_endpoint_count, err, errlen) : NULL;
-    if (!gw->router)
+    if (!gw->router || dlc_docs_init(gw, err, errlen) != 0)
         return -1;
     dlc_client_opts o = {
         .urls = (const char *const *)cfg->rpc.endpoints.items,
@@ -62,6 +63,7 @@ void dlc_gateway_free(dlc_gateway *gw)
     dlc_tracer_free(gw->tracer); /* exports the spans still queued */
     dlc_router_free(gw->router);
     free(gw->routes);
+    free(gw->openapi);
     dlc_addr_list_free(gw->trusted);
     dlc_reload_free(gw->live);
     dlc_config_free(&gw->cfg);

@@ -48,6 +48,7 @@ struct dlc_gateway {
     dlc_route *routes; /* built from dlc_endpoints */
     int64_t start_wall_ms;
     atomic_bool draining;
+    char *openapi; /* the OpenAPI document (JSON text), built at start (gateway/docs.h) */
 };
 
 int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t errlen);

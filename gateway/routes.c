@@ -3,6 +3,7 @@
  * endpoint is one row here plus its proto (and its handler in the core).
  */
 #include "gateway/gateway.h"
+#include "gateway/docs.h"
 #include "gateway/local.h"
 
 #define GREET "dlc.v1.GreetService/Greet"
@@ -16,6 +17,10 @@ const dlc_endpoint dlc_endpoints[] = {
     {"GET", "/api/version", .local = dlc_local_version},
     {"GET", "/api/info", .local = dlc_local_info},
     {"GET", "/api/v1/uptime", .local = dlc_local_uptime},
+    /* Documentation (no auth) */
+    {"GET", "/api/openapi.json", .local = dlc_docs_openapi},
+    {"GET", "/api/docs", .local = dlc_docs_page},
+    {"GET", "/api/docs/{file}", .local = dlc_docs_asset},
     /* Greet */
     {"GET", "/api/v1/greet", .rpc = GREET},
     {"GET", "/api/v1/greet/{name}", .rpc = GREET},
