@@ -1,5 +1,5 @@
 /*
- * The route table: every REST route of API.md, one row each. Adding an
+ * The route table: every REST route (docs/api.md), one row each. Adding an
  * endpoint is one row here plus its proto (and its handler in the core).
  */
 #include "gateway/gateway.h"

@@ -182,3 +182,18 @@ Feature: Login throttling
       {"username": "nobody3", "reset_code": "AAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "a new password"}
       """
     Then the status is 403
+
+  Scenario: Guessing the current password of a password change is limited like a login
+    Given rate limiting allows 1 login_per_user attempts per 1h with a burst of 2
+    And I am logged in as "ann" with password "correct horse"
+    When I POST "/api/v1/users/me/password" 2 times with JSON
+      """
+      {"current_password": "a wrong guess", "new_password": "battery staple"}
+      """
+    Then the status is 401
+    When I POST "/api/v1/users/me/password" with JSON
+      """
+      {"current_password": "correct horse", "new_password": "battery staple"}
+      """
+    Then the status is 429
+    And the error is "rate_limited"

@@ -1,6 +1,6 @@
 /*
  * dlc_envelope: the wire codec. One nng message each way carries a
- * protobuf dlc.rpc.v1.Request or Response (DESIGN.md "Wire contract").
+ * protobuf dlc.rpc.v1.Request or Response (proto/dlc/rpc/v1/envelope.proto).
  * Decoding never trusts the bytes: size is checked first, a failure yields
  * an INVALID_ARGUMENT status, never a crash.
  */

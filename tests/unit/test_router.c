@@ -1,5 +1,5 @@
 /*
- * dlc_router against the routes of shared/API.md: every route binds what it
+ * dlc_router against the REST routes (docs/api.md): every route binds what it
  * should, literals beat variables whatever the table order, and the edges
  * of the path syntax (slashes, percent-encoding, length) give the results
  * the gateway turns into 404, 405 and 400.
@@ -46,7 +46,7 @@ enum {
     R_SECRET_ROTATE,
     R_CACHE_FLUSH,
     R_RPC,
-    R_SECRET_GET, /* hypothetical: not in API.md, sits beside .../rotate */
+    R_SECRET_GET, /* hypothetical: not a real route, sits beside .../rotate */
     R_COUNT
 };
 static const int marker[R_COUNT];

@@ -2,8 +2,8 @@
  * dlc_jwt: HS256 tokens with a `kid` header, signed with the primary key of
  * a keyring and verified with whichever unexpired key the kid names.
  *
- * Verification (libjwt 1.10.2 checks almost nothing itself, see
- * TOOLCHAIN.md): the header is base64url-decoded first to read alg and kid;
+ * Verification (libjwt 1.10.2 checks almost nothing itself: it accepts alg
+ * none with a NULL key, any HMAC alg with the key, and no time claims): the header is base64url-decoded first to read alg and kid;
  * alg must be exactly HS256; an unknown (or expired) kid is refused before
  * any decoding; the signature is checked by libsodium (HMAC-SHA256, constant
  * time, canonical encoding only) before the claims are read; exp and nbf are

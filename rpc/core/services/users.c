@@ -2,6 +2,7 @@
 
 #include "common/text.h"
 #include "rpc/core/auth/auth.h"
+#include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/services/account.h"
 #include "rpc/core/svc.h"
 
@@ -102,7 +103,15 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
     dlc_user u = {0};
     if (load_me(call, &u) != DLC_OK)
         return call->status.code;
+    /* Guessing the current password with a stolen token costs what
+     * guessing it at login does: the same budgets, charged before the hash. */
+    if (!dlc_ratelimit_check_login(call, u.username)) {
+        dlc_user_clear(&u);
+        return call->status.code;
+    }
     dlc_code verdict = dlc_account_verify(call, u.password_hash, rq->current_password);
+    if (verdict == DLC_OK)
+        dlc_ratelimit_login_ok(call, u.username);
     int64_t id = u.id;
     dlc_user_clear(&u);
     char hash[DLC_PASSWORD_HASH_MAX];
