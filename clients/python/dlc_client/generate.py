@@ -45,7 +45,8 @@ def proto_dir():
     configured = os.environ.get("DLC_PROTO_DIR")
     if configured:
         return Path(configured)
-    return SOURCE_PROTO if SOURCE_PROTO.is_dir() else None
+    envelope = SOURCE_PROTO / "dlc" / "rpc" / "v1" / "envelope.proto"
+    return SOURCE_PROTO if envelope.is_file() else None
 
 
 def proto_files(root):

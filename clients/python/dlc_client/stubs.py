@@ -11,7 +11,8 @@ proto name:
     client.user.GetMe.with_metadata(token=token)           # → Reply
 
 Call options (timeout, metadata, idempotency_key, request_id, token) are
-those of Client.call.
+those of Client.call; a message field with one of those names would have to
+be set on a request message (no input message has one today).
 """
 import re
 
