@@ -11,9 +11,11 @@ is regenerated while it matches. Output is written to a temporary folder and
 renamed into place under a file lock, so concurrent runs and interrupted
 runs never leave half a tree behind.
 
-    python3 -m dlc_client.generate [--proto DIR] [--out DIR] [--force]
+    python3 clients/python/dlc_client/generate.py [--proto DIR] [--out DIR] [--force]
 
-Imports nothing from the rest of the package, which needs its output.
+Imports nothing from the rest of the package, which needs its output (run
+by path, it needs no protobuf runtime either; `python3 -m
+dlc_client.generate` imports the package first).
 """
 import argparse
 import fcntl

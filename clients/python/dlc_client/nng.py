@@ -214,3 +214,9 @@ class ReqSocket:
             return
         self._closed = True
         self._lib.nng_close(self._sock)
+
+    def __del__(self):
+        # An unclosed socket must not outlive its pipe callback: nng would
+        # call freed memory when a connection comes or goes.
+        if not getattr(self, "_closed", True):
+            self.close()
