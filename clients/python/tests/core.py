@@ -75,11 +75,14 @@ class Core:
         return self
 
     def _wait_serving(self):
+        """Polls over tcp, as the C tests do: a poll that gives up may close
+        its socket mid-handshake, which can stop nng 1.5.2's ipc listener
+        (see dlc_client.nng), while its tcp listener copes."""
         until = time.monotonic() + READY_TIMEOUT_S
-        while not serving(self.ipc_url):
+        while not serving(self.tcp_url):
             if not self.daemon.running() or time.monotonic() > until:
                 raise RuntimeError("dlc-rpcd is not serving on %s\n%s" % (
-                    self.ipc_url, self.daemon.tail()))
+                    self.tcp_url, self.daemon.tail()))
             time.sleep(0.1)
 
     def stop(self):
