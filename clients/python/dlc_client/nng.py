@@ -4,11 +4,11 @@
 ReqSocket creates a dialer per URL at once (a bad URL fails there) and
 starts them on the first request, without blocking (nng connects, and
 reconnects, in the background, every 10–100 ms like the C client); it
-counts connected pipes through nng_pipe_notify, and does one request/reply at a time:
-request() holds the socket's lock for the whole round trip, because a REQ
-socket's own context keeps one request outstanding. That is the thread-safety
-model: one socket shared by threads, calls serialised; use one client per
-thread for parallel calls.
+counts connected pipes through nng_pipe_notify, and does one request/reply
+at a time: request() holds the socket's lock for the whole round trip,
+because a REQ socket's own context keeps one request outstanding. That is
+the thread-safety model: one socket shared by threads, calls serialised;
+use one client per thread for parallel calls.
 
 The send completes before the receive starts (synchronous nng_send, then
 nng_recv with NNG_FLAG_ALLOC): nng 1.5.2 mishandles a receive queued behind
@@ -151,6 +151,7 @@ class ReqSocket:
             _check(lib_.nng_pipe_notify(s, ev, self._on_pipe, None), "nng_pipe_notify")
 
     def _pipe_event(self, pipe, event, arg):
+        """nng's pipe callback, on nng's threads: counts connections."""
         with self._pipes_lock:
             self._pipes += 1 if event == NNG_PIPE_EV_ADD_POST else -1
 
