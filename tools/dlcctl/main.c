@@ -62,7 +62,7 @@ typedef struct {
 /* Global options up to the command. -1 to go on, else the exit code. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* an option and its value */
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         const char **slot = strcmp(arg, "--url") == 0          ? &o->url
                             : strcmp(arg, "--token") == 0      ? &o->token
@@ -85,7 +85,6 @@ static int parse_options(int argc, char **argv, options *o)
             return usage_error("missing value", arg);
         }
         *slot = val;
-        i++;
     }
     return usage_error("no command", NULL);
 }
