@@ -22,7 +22,7 @@
 
 int dlc_docs_init(dlc_gateway *gw, char *err, size_t errlen)
 {
-    json_t *doc = dlc_openapi_build(dlc_endpoints, dlc_endpoint_count, err, errlen);
+    json_t *doc = dlc_openapi_build(gw->endpoints, gw->n_endpoints, err, errlen);
     gw->openapi = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (doc && !gw->openapi)

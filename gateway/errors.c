@@ -92,3 +92,24 @@ void dlc_error_invalid(dlc_http_response *rs, const char *field, const char *mes
         dlc_status_violation(&st, field, "%s", message);
     dlc_error_respond(rs, &st, connect_style);
 }
+
+/* The REST (or Connect) body of an error that has no dlc_status. */
+static void respond_plain(dlc_http_response *rs, int status, const char *name,
+                          const char *message, bool connect_style)
+{
+    dlc_http_set_json(rs, status,
+                      json_pack("{s:s,s:s}", connect_style ? "code" : "error", name, "message",
+                                message));
+}
+
+void dlc_error_unsupported_media_type(dlc_http_response *rs, bool connect_style)
+{
+    respond_plain(rs, 415, connect_style ? "invalid_argument" : "unsupported_media_type",
+                  "the body must be application/json", connect_style);
+}
+
+void dlc_error_method_not_allowed(dlc_http_response *rs, const char *allow)
+{
+    dlc_http_add_header(rs, "Allow", allow);
+    respond_plain(rs, 405, "method_not_allowed", "method not allowed on this route", false);
+}

@@ -21,4 +21,10 @@ void dlc_error_respond(dlc_http_response *rs, const dlc_status *st, bool connect
 void dlc_error_invalid(dlc_http_response *rs, const char *field, const char *message,
                        bool connect_style);
 
+/* Errors of HTTP itself rather than of a call, in the same body shape:
+ * 415 when the body is not JSON (Connect style: invalid_argument), and 405
+ * with the Allow header naming the route's methods. */
+void dlc_error_unsupported_media_type(dlc_http_response *rs, bool connect_style);
+void dlc_error_method_not_allowed(dlc_http_response *rs, const char *allow);
+
 #endif

@@ -5,10 +5,12 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "gateway/bind.h"
 #include "gateway/docs.h"
 #include "gateway/errors.h"
 #include "gateway/http_trace.h"
 #include "gateway/proxy.h"
+#include "gateway/routes.h"
 #include "gateway/transcode.h"
 #include "rpc/runtime/contract.h"
 
@@ -18,9 +20,12 @@
 #include <string.h>
 #include <strings.h>
 
-int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t errlen)
+int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, const dlc_endpoint *endpoints,
+                     size_t n, char *err, size_t errlen)
 {
     memset(gw, 0, sizeof *gw);
+    gw->endpoints = endpoints;
+    gw->n_endpoints = n;
     gw->start_wall_ms = dlc_clock_wall_ms();
     if (dlc_config_copy(&gw->cfg, cfg) != 0 || !(gw->live = dlc_reload_new(cfg))) {
         snprintf(err, errlen, "out of memory");
@@ -30,18 +35,14 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
         return -1;
     if (!(gw->tracer = dlc_tracer_new("dlc-gateway", cfg, gw->live, err, errlen)))
         return -1;
-    for (size_t i = 0; i < dlc_endpoint_count; i++) {
-        if (dlc_endpoints[i].rpc && !dlc_contract_find(dlc_endpoints[i].rpc)) {
+    for (size_t i = 0; i < n; i++) {
+        if (endpoints[i].rpc && !dlc_contract_find(endpoints[i].rpc)) {
             snprintf(err, errlen, "route %s %s names an unknown RPC method %s",
-                     dlc_endpoints[i].method, dlc_endpoints[i].pattern, dlc_endpoints[i].rpc);
+                     endpoints[i].method, endpoints[i].pattern, endpoints[i].rpc);
             return -1;
         }
     }
-    gw->routes = calloc(dlc_endpoint_count, sizeof *gw->routes);
-    for (size_t i = 0; gw->routes && i < dlc_endpoint_count; i++)
-        gw->routes[i] = (dlc_route){dlc_endpoints[i].method, dlc_endpoints[i].pattern,
-                                    &dlc_endpoints[i]};
-    gw->router = gw->routes ? dlc_router_new(gw->routes, dlc_endpoint_count, err, errlen) : NULL;
+    gw->router = dlc_routes_compile(endpoints, n, &gw->routes, err, errlen);
     if (!gw->router || dlc_docs_init(gw, err, errlen) != 0)
         return -1;
     dlc_client_opts o = {
@@ -162,173 +163,6 @@ void dlc_gateway_invoke(dlc_gateway *gw, const dlc_http_request *rq, const char 
     protobuf_c_message_free_unpacked(out, NULL);
 }
 
-/* ---- building the input ---------------------------------------------------- */
-
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
-}
-
-/* Decodes a query component in place ('+' is a space). -1 on bad escapes. */
-static int query_decode(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        if (*r == '+') {
-            *w++ = ' ';
-        } else if (*r != '%') {
-            *w++ = *r;
-        } else {
-            int hi = hexval((unsigned char)r[1]), lo = hi < 0 ? -1 : hexval((unsigned char)r[2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return -1;
-            *w++ = (char)(hi * 16 + lo);
-            r += 2;
-        }
-    }
-    *w = '\0';
-    return 0;
-}
-
-/* Whether a query parameter is for us: it names a field of msg (by proto
- * name or lowerCamelCase) that no path variable bound. Others are ignored,
- * as grpc-gateway does, so clients' extra parameters (cache busters, …)
- * keep working. */
-static bool query_applies(const ProtobufCMessage *msg, const char *name, const dlc_route_match *m)
-{
-    for (size_t i = 0; m && i < m->n_vars; i++) {
-        if (strcmp(m->vars[i].name, name) == 0)
-            return false;
-    }
-    char first[128];
-    snprintf(first, sizeof first, "%.*s", (int)strcspn(name, "."), name);
-    return dlc_transcode_find_field(msg->descriptor, first) != NULL;
-}
-
-static bool apply_query(ProtobufCMessage *msg, const char *query, const dlc_route_match *m,
-                        dlc_arena *arena, dlc_status *st)
-{
-    char *copy = dlc_arena_strdup(arena, query);
-    for (char *save = NULL, *pair = strtok_r(copy, "&", &save); pair;
-         pair = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(pair, '=');
-        /* "?flag" has no value: the empty string at the pair's end, which
-         * query_decode may write to (a literal "" it may not). */
-        char *value = eq ? eq + 1 : pair + strlen(pair);
-        if (eq)
-            *eq = '\0';
-        if (query_decode(pair) != 0 || query_decode(value) != 0) {
-            dlc_status_set(st, DLC_INVALID_ARGUMENT, NULL, "malformed query string");
-            dlc_status_violation(st, pair, "invalid percent-encoding");
-            return false;
-        }
-        if (query_applies(msg, pair, m) && dlc_transcode_set_text(msg, pair, value, arena, st) != 0)
-            return false;
-    }
-    return true;
-}
-
-static bool is_json_type(const char *ct)
-{
-    if (!ct)
-        return true; /* lenient: clients that send JSON without saying so */
-    size_t n = strcspn(ct, ";");
-    while (n > 0 && ct[n - 1] == ' ')
-        n--;
-    return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-           (n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0);
-}
-
-/* jansson parses recursively and civetweb's threads have small stacks: a
- * body nested a thousand levels deep would overflow one. Our messages need
- * a handful of levels, so deeper input is refused before it is parsed. */
-#define MAX_JSON_DEPTH 64
-
-static bool too_deep(const char *s, size_t len)
-{
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > MAX_JSON_DEPTH)
-                return true;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return false;
-}
-
-/* Merges the body into msg per the binding; false with rs answered. */
-static bool apply_body(const dlc_http_request *rq, ProtobufCMessage *msg, const char *binding,
-                       dlc_arena *arena, bool connect_style, dlc_http_response *rs)
-{
-    if (!binding || rq->body_len == 0)
-        return true;
-    if (!is_json_type(dlc_http_header(rq, "Content-Type"))) {
-        json_t *e = json_pack("{s:s,s:s}", connect_style ? "code" : "error",
-                              connect_style ? "invalid_argument" : "unsupported_media_type",
-                              "message", "the body must be application/json");
-        dlc_http_set_json(rs, 415, e);
-        return false;
-    }
-    if (too_deep(rq->body, rq->body_len)) {
-        dlc_error_invalid(rs, "body", "JSON nested too deeply", connect_style);
-        return false;
-    }
-    json_error_t jerr;
-    json_t *doc = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        char why[256];
-        snprintf(why, sizeof why, "malformed JSON at line %d column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
-        dlc_error_invalid(rs, "body", why, connect_style);
-        return false;
-    }
-    json_t *obj = strcmp(binding, "*") == 0 ? json_incref(doc) : json_pack("{s:O}", binding, doc);
-    dlc_status st;
-    dlc_status_clear(&st);
-    int rc = dlc_transcode_merge_json(msg, obj, arena, &st);
-    json_decref(obj);
-    json_decref(doc);
-    if (rc != 0)
-        dlc_error_respond(rs, &st, connect_style);
-    return rc == 0;
-}
-
-ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCMessageDescriptor *desc,
-                                    const char *binding, const dlc_route_match *m,
-                                    dlc_arena *arena, bool connect_style, dlc_http_response *rs)
-{
-    ProtobufCMessage *msg = dlc_transcode_new(desc, arena);
-    if (!apply_body(rq, msg, binding, arena, connect_style, rs))
-        return NULL;
-    dlc_status st;
-    dlc_status_clear(&st);
-    for (size_t i = 0; m && i < m->n_vars; i++) {
-        if (dlc_transcode_set_text(msg, m->vars[i].name, m->vars[i].value, arena, &st) != 0) {
-            dlc_error_respond(rs, &st, connect_style);
-            return NULL;
-        }
-    }
-    /* google.api.http: with body "*" nothing is left for the query (and
-     * credentials must not travel in URLs, where logs keep them). */
-    bool body_takes_all = binding && strcmp(binding, "*") == 0;
-    if (rq->query[0] && !body_takes_all && !apply_query(msg, rq->query, m, arena, &st)) {
-        dlc_error_respond(rs, &st, connect_style);
-        return NULL;
-    }
-    return msg;
-}
-
 /* ---- the pipeline ------------------------------------------------------------ */
 
 static void not_routed(dlc_route_result r, const dlc_route_match *m, dlc_http_response *rs)
@@ -336,9 +170,7 @@ static void not_routed(dlc_route_result r, const dlc_route_match *m, dlc_http_re
     dlc_status st;
     dlc_status_clear(&st);
     if (r == DLC_ROUTE_METHOD_NOT_ALLOWED) {
-        dlc_http_add_header(rs, "Allow", m->allow);
-        dlc_http_set_json(rs, 405, json_pack("{s:s,s:s}", "error", "method_not_allowed",
-                                             "message", "method not allowed on this route"));
+        dlc_error_method_not_allowed(rs, m->allow);
         return;
     }
     if (r == DLC_ROUTE_BAD_PATH)
@@ -354,7 +186,7 @@ static void call_endpoint(dlc_gateway *gw, const dlc_endpoint *ep, const dlc_htt
     const ProtobufCMethodDescriptor *md = dlc_contract_find(ep->rpc); /* checked at start */
     dlc_arena arena;
     dlc_arena_init(&arena, 4096);
-    ProtobufCMessage *in = dlc_gateway_input(rq, md->input, ep->body, m, &arena, false, rs);
+    ProtobufCMessage *in = dlc_bind_input(rq, md->input, ep->body, m, &arena, false, rs);
     if (in)
         dlc_gateway_invoke(gw, rq, ep->rpc, in, ep->status, false, rs);
     dlc_arena_destroy(&arena);

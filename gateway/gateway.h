@@ -35,9 +35,6 @@ typedef struct {
     int status;              /* on success; 0 → 200 */
 } dlc_endpoint;
 
-extern const dlc_endpoint dlc_endpoints[];
-extern const size_t dlc_endpoint_count;
-
 struct dlc_gateway {
     dlc_config cfg;   /* owned copy of the start-up configuration: restart-only keys */
     dlc_reload *live; /* the running configuration, hot-reloaded */
@@ -45,13 +42,18 @@ struct dlc_gateway {
     dlc_addr_list *trusted; /* server.trusted_proxies, parsed */
     dlc_client *client;
     dlc_router *router;
-    dlc_route *routes; /* built from dlc_endpoints */
+    const dlc_endpoint *endpoints; /* the route table (borrowed; static) */
+    size_t n_endpoints;
+    dlc_route *routes; /* built from endpoints */
     int64_t start_wall_ms;
     atomic_bool draining;
     char *openapi; /* the OpenAPI document (JSON text), built at start (gateway/docs.h) */
 };
 
-int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t errlen);
+/* endpoints (n of them: the route table, gateway/routes.h) must outlive
+ * gw. 0, or -1 with err filled. */
+int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, const dlc_endpoint *endpoints,
+                     size_t n, char *err, size_t errlen);
 void dlc_gateway_free(dlc_gateway *gw);
 
 /* The dlc_http handler (app = the gateway). */
@@ -66,14 +68,6 @@ void dlc_gateway_call(dlc_gateway *gw, const dlc_http_request *rq, const char *m
 /* Response metadata of a reply as HTTP headers (x-cache → X-Cache, …). */
 void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response *rs);
 
-
-/* Builds desc's input from the request: the body (binding NULL: none; "*":
- * whole message; else that field), then the path variables of m (may be
- * NULL), then the query parameters. On failure answers rs (400/415) and
- * returns NULL. */
-ProtobufCMessage *dlc_gateway_input(const dlc_http_request *rq, const ProtobufCMessageDescriptor *desc,
-                                    const char *binding, const dlc_route_match *m,
-                                    dlc_arena *arena, bool connect_style, dlc_http_response *rs);
 
 /* Calls method with in and decodes its output as out_desc (caller frees
  * with protobuf_c_message_free_unpacked(m, NULL)); on failure answers rs

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "gateway/gateway.h"
 #include "gateway/http_probe.h"
+#include "gateway/routes.h"
 
 #include <nng/nng.h>
 #include <nng/supplemental/util/platform.h>
@@ -42,7 +43,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
 {
     dlc_gateway gw;
     char err[512];
-    if (dlc_gateway_init(&gw, cfg, err, sizeof err) != 0) {
+    if (dlc_gateway_init(&gw, cfg, dlc_endpoints, dlc_endpoint_count, err, sizeof err) != 0) {
         dlc_log_error("cannot start", "error", err);
         dlc_gateway_free(&gw);
         return 1;

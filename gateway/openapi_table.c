@@ -3,7 +3,7 @@
  * contract says: each RPC method's access and whether it writes (mirrors
  * of the core's dispatch bindings in rpc/core/services/; the unit test
  * test_openapi fails when they differ), and the documentation of the routes
- * the gateway answers itself (gateway/local.c, gateway/docs.c). JSON texts
+ * the gateway answers itself (gateway/handlers.c, gateway/docs.c). JSON texts
  * use ' for ".
  */
 #include "gateway/openapi.h"

@@ -10,6 +10,8 @@
  */
 #include "gateway/router.h"
 
+#include "gateway/percent.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -288,33 +290,6 @@ void dlc_router_free(dlc_router *r)
 
 /* ---- matching ---------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    static const char digits[] = "0123456789abcdef";
-    const char *d = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
-    return d ? (int)(d - digits) : -1;
-}
-
-/* Decodes one raw segment into out ('+' is literal: this is a path, not a
- * form). Returns the decoded length, or -1 on a bad escape or a NUL byte. */
-static long decode_segment(const char *s, size_t len, char *out)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '%') {
-            int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-            if (lo < 0 || (hi == 0 && lo == 0)) /* %00 would cut the C string */
-                return -1;
-            c = (char)((hi << 4) | lo);
-            i += 2;
-        }
-        out[k++] = c;
-    }
-    return (long)k;
-}
-
 /* Splits and decodes path into buf as consecutive NUL-terminated segments
  * (each no longer than its raw form, so buf never overflows). Counts
  * segments past DLC_ROUTE_MAX_SEGS without storing them: no route has that
@@ -335,7 +310,7 @@ static dlc_route_result split_path(const char *path, char *buf, const char **seg
     for (;;) {
         const char *slash = memchr(p, '/', (size_t)(end - p));
         const char *q = slash ? slash : end;
-        long k = decode_segment(p, (size_t)(q - p), buf);
+        long k = dlc_percent_decode(p, (size_t)(q - p), buf, false);
         if (k < 0)
             return DLC_ROUTE_BAD_PATH;
         empty |= k == 0;

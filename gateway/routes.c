@@ -2,21 +2,25 @@
  * The route table: every REST route (docs/api.md), one row each. Adding an
  * endpoint is one row here plus its proto (and its handler in the core).
  */
-#include "gateway/gateway.h"
+#include "gateway/routes.h"
+
 #include "gateway/docs.h"
-#include "gateway/local.h"
+#include "gateway/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #define GREET "dlc.v1.GreetService/Greet"
 #define GREET_V2 "dlc.v1.GreetService/GreetV2"
 
 const dlc_endpoint dlc_endpoints[] = {
     /* System (no auth) */
-    {"GET", "/api/health", .local = dlc_local_health},
-    {"GET", "/api/healthz", .local = dlc_local_healthz},
-    {"GET", "/api/ready", .local = dlc_local_ready},
-    {"GET", "/api/version", .local = dlc_local_version},
-    {"GET", "/api/info", .local = dlc_local_info},
-    {"GET", "/api/v1/uptime", .local = dlc_local_uptime},
+    {"GET", "/api/health", .local = dlc_handlers_health},
+    {"GET", "/api/healthz", .local = dlc_handlers_healthz},
+    {"GET", "/api/ready", .local = dlc_handlers_ready},
+    {"GET", "/api/version", .local = dlc_handlers_version},
+    {"GET", "/api/info", .local = dlc_handlers_info},
+    {"GET", "/api/v1/uptime", .local = dlc_handlers_uptime},
     /* Documentation (no auth) */
     {"GET", "/api/openapi.json", .local = dlc_docs_openapi},
     {"GET", "/api/docs", .local = dlc_docs_page},
@@ -56,6 +60,24 @@ const dlc_endpoint dlc_endpoints[] = {
     /* Cache (admin token or X-Admin-Password) */
     {"POST", "/api/admin/cache/flush", .rpc = "dlc.v1.AdminService/FlushCache"},
     /* Every RPC method, without a route of its own */
-    {"POST", "/rpc/{service}/{method}", .local = dlc_local_rpc},
+    {"POST", "/rpc/{service}/{method}", .local = dlc_handlers_rpc},
 };
 const size_t dlc_endpoint_count = sizeof dlc_endpoints / sizeof dlc_endpoints[0];
+
+dlc_router *dlc_routes_compile(const dlc_endpoint *endpoints, size_t n, dlc_route **routes,
+                               char *err, size_t errlen)
+{
+    *routes = calloc(n ? n : 1, sizeof **routes);
+    if (!*routes) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        (*routes)[i] = (dlc_route){endpoints[i].method, endpoints[i].pattern, &endpoints[i]};
+    dlc_router *r = dlc_router_new(*routes, n, err, errlen);
+    if (!r) {
+        free(*routes);
+        *routes = NULL;
+    }
+    return r;
+}

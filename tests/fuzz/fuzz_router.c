@@ -4,13 +4,15 @@
  * "METHOD PATH[?QUERY]\nBODY". The path is matched by dlc_router_match;
  * on a route to an RPC (or the Connect route /rpc/{service}/{method}) the
  * input message is built from body, path variables and query by
- * dlc_gateway_input, exactly as the gateway does before calling the core
+ * dlc_bind_input, exactly as the gateway does before calling the core
  * (which it never does here: no network).
  */
 #include "fuzz_util.h"
 
 #include "gateway/gateway.h"
-#include "gateway/local.h"
+#include "gateway/bind.h"
+#include "gateway/handlers.h"
+#include "gateway/routes.h"
 #include "rpc/runtime/contract.h"
 
 #include <stdio.h>
@@ -24,13 +26,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     fuzz_quiet();
     char err[256];
-    routes = calloc(dlc_endpoint_count, sizeof *routes);
-    for (size_t i = 0; routes && i < dlc_endpoint_count; i++)
-        routes[i] = (dlc_route){dlc_endpoints[i].method, dlc_endpoints[i].pattern,
-                                &dlc_endpoints[i]};
-    router = routes ? dlc_router_new(routes, dlc_endpoint_count, err, sizeof err) : NULL;
+    router = dlc_routes_compile(dlc_endpoints, dlc_endpoint_count, &routes, err, sizeof err);
     if (!router) {
-        fprintf(stderr, "fuzz_router: %s\n", routes ? err : "out of memory");
+        fprintf(stderr, "fuzz_router: %s\n", err);
         abort();
     }
     return 0;
@@ -46,12 +44,12 @@ static const char *var(const dlc_route_match *m, const char *name)
 }
 
 /* Builds the input of a matched route, as dlc_gateway_handle and
- * dlc_local_rpc do; local routes other than /rpc build nothing. */
+ * dlc_handlers_rpc do; local routes other than /rpc build nothing. */
 static void build_input(const dlc_http_request *rq, const dlc_route_match *m)
 {
     const dlc_endpoint *ep = m->route->target;
     const ProtobufCMethodDescriptor *md = NULL;
-    bool connect = ep->local == dlc_local_rpc;
+    bool connect = ep->local == dlc_handlers_rpc;
     if (connect) {
         char method[512];
         snprintf(method, sizeof method, "%s/%s", var(m, "service"), var(m, "method"));
@@ -64,7 +62,7 @@ static void build_input(const dlc_http_request *rq, const dlc_route_match *m)
     dlc_arena arena;
     dlc_arena_init(&arena, 4096);
     dlc_http_response rs = {0};
-    dlc_gateway_input(rq, md->input, connect ? "*" : ep->body, connect ? NULL : m, &arena,
+    dlc_bind_input(rq, md->input, connect ? "*" : ep->body, connect ? NULL : m, &arena,
                       connect, &rs);
     free(rs.body);
     dlc_arena_destroy(&arena);

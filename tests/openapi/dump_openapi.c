@@ -1,6 +1,7 @@
 /* Prints the OpenAPI document the gateway serves at /api/openapi.json (the
  * same build from the same route table), for tests/openapi/lint.sh. */
 #include "gateway/openapi.h"
+#include "gateway/routes.h"
 
 #include <stdio.h>
 

@@ -1,8 +1,10 @@
-#include "gateway/local.h"
+/* dlc_handlers: the routes the gateway answers with code of its own (handlers.h). */
+#include "gateway/handlers.h"
 
 #include "common/clock.h"
 #include "dlc/v1/system.pb-c.h"
 #include "dlc_version.h"
+#include "gateway/bind.h"
 #include "gateway/errors.h"
 #include "gateway/transcode.h"
 #include "rpc/runtime/contract.h"
@@ -13,7 +15,7 @@
 #define CHECK "dlc.v1.SystemService/Check"
 #define GET_INFO "dlc.v1.SystemService/GetInfo"
 
-void dlc_local_health(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_health(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                       dlc_http_response *rs)
 {
     (void)gw, (void)rq, (void)m;
@@ -21,7 +23,7 @@ void dlc_local_health(dlc_gateway *gw, const dlc_http_request *rq, const dlc_rou
 }
 
 /* Liveness of this gateway process: answers without the core. */
-void dlc_local_healthz(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_healthz(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                        dlc_http_response *rs)
 {
     (void)rq, (void)m;
@@ -43,7 +45,7 @@ static json_t *conn_status(const char *status, const char *error)
 
 /* Readiness: the core answers Check and says SERVING. While draining the
  * answer is 503 at once, without asking a core that may be stalled. */
-void dlc_local_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                      dlc_http_response *rs)
 {
     (void)m;
@@ -80,25 +82,13 @@ void dlc_local_ready(dlc_gateway *gw, const dlc_http_request *rq, const dlc_rout
     dlc_client_reply_free(&reply);
 }
 
-/* The value of one query parameter (no decoding: formats are plain words). */
-static void query_param(const char *query, const char *name, char *out, size_t len)
-{
-    size_t n = strlen(name);
-    out[0] = '\0';
-    for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-        if (strncmp(p, name, n) == 0 && p[n] == '=') {
-            snprintf(out, len, "%.*s", (int)strcspn(p + n + 1, "&"), p + n + 1);
-            return;
-        }
-    }
-}
-
-void dlc_local_version(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_version(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                        dlc_http_response *rs)
 {
     (void)gw, (void)m;
     char format[16], text[512];
-    query_param(rq->query, "format", format, sizeof format);
+    if (dlc_bind_query_param(rq->query, "format", format, sizeof format) < 0)
+        snprintf(format, sizeof format, "?"); /* unreadable: refused below */
     if (!format[0] || strcmp(format, "json") == 0) {
         dlc_http_set_json(rs, 200, json_pack("{s:s,s:s,s:s,s:s}", "version", DLC_VERSION, "commit",
                                              DLC_COMMIT, "build_date", DLC_BUILD_DATE, "compiler",
@@ -123,7 +113,7 @@ static Dlc__V1__GetInfoResponse *get_info(dlc_gateway *gw, const dlc_http_reques
         gw, rq, GET_INFO, &in.base, &dlc__v1__get_info_response__descriptor, false, rs);
 }
 
-void dlc_local_info(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_info(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                     dlc_http_response *rs)
 {
     (void)m;
@@ -144,7 +134,7 @@ void dlc_local_info(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route
     protobuf_c_message_free_unpacked(&info->base, NULL);
 }
 
-void dlc_local_uptime(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_uptime(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                       dlc_http_response *rs)
 {
     (void)m;
@@ -165,7 +155,7 @@ static const char *var(const dlc_route_match *m, const char *name)
     return "";
 }
 
-void dlc_local_rpc(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
+void dlc_handlers_rpc(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_match *m,
                    dlc_http_response *rs)
 {
     char method[512];
@@ -181,7 +171,7 @@ void dlc_local_rpc(dlc_gateway *gw, const dlc_http_request *rq, const dlc_route_
     dlc_arena arena;
     dlc_arena_init(&arena, 4096);
     /* Connect unary POST: the body ("*") is the whole input, the query is ignored */
-    ProtobufCMessage *in = dlc_gateway_input(rq, md->input, "*", NULL, &arena, true, rs);
+    ProtobufCMessage *in = dlc_bind_input(rq, md->input, "*", NULL, &arena, true, rs);
     if (in)
         dlc_gateway_invoke(gw, rq, method, in, 200, true, rs);
     dlc_arena_destroy(&arena);
