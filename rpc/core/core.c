@@ -3,7 +3,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "rpc/core/idempotency.h"
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"

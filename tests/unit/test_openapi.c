@@ -10,7 +10,7 @@
 
 #include "gateway/openapi.h"
 #include "gateway/protodoc.h"
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"

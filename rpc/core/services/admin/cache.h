@@ -1,6 +1,6 @@
 /* AdminService/FlushCache (bound with the rest of AdminService in admin.c). */
-#ifndef DLC_SVC_CACHE_H
-#define DLC_SVC_CACHE_H
+#ifndef DLC_SVC_ADMIN_CACHE_H
+#define DLC_SVC_ADMIN_CACHE_H
 
 #include "rpc/runtime/dispatch.h"
 

@@ -1,4 +1,4 @@
-#include "rpc/core/services/secrets.h"
+#include "rpc/core/services/admin/secrets.h"
 
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"

@@ -1,14 +1,14 @@
 /* AdminService: users (list, allow a password reset, delete, revoke tokens)
  * and the revocation of master-password tokens here; the JWT
  * secrets in secrets.c, the cache flush in cache.c. */
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 
 #include "dlc/v1/admin.pb-c.h"
 #include "rpc/core/auth/reset_code.h"
 #include "rpc/core/services/account.h"
-#include "rpc/core/services/cache.h"
+#include "rpc/core/services/admin/cache.h"
 #include "rpc/core/services/paging.h"
-#include "rpc/core/services/secrets.h"
+#include "rpc/core/services/admin/secrets.h"
 #include "rpc/core/svc.h"
 #include "storage/admin_tokens.h"
 

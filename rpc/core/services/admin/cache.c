@@ -1,4 +1,4 @@
-#include "rpc/core/services/cache.h"
+#include "rpc/core/services/admin/cache.h"
 
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"

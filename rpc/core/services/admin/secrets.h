@@ -1,7 +1,7 @@
 /* AdminService's JWT secret methods (bound with the rest of AdminService in
  * admin.c): list by fingerprint, add, rotate. */
-#ifndef DLC_SVC_SECRETS_H
-#define DLC_SVC_SECRETS_H
+#ifndef DLC_SVC_ADMIN_SECRETS_H
+#define DLC_SVC_ADMIN_SECRETS_H
 
 #include "rpc/runtime/dispatch.h"
 
