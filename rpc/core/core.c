@@ -110,11 +110,11 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_core_free(core);
         return -1;
     }
-    if (dlc_greet_register(core->dispatch, err, errlen) != 0 ||
-        dlc_system_register(core->dispatch, err, errlen) != 0 ||
-        dlc_auth_service_register(core->dispatch, err, errlen) != 0 ||
-        dlc_user_service_register(core->dispatch, err, errlen) != 0 ||
-        dlc_admin_service_register(core->dispatch, err, errlen) != 0 ||
+    if (dlc_svc_greet_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_system_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_auth_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_users_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_admin_register(core->dispatch, err, errlen) != 0 ||
         serves_contract(core, err, errlen) != 0 ||
         dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0 ||
         !(core->tracer = dlc_tracer_new("dlc-rpcd", &core->cfg, core->live, err, errlen))) {

@@ -192,7 +192,7 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
     return DLC_OK;
 }
 
-int dlc_auth_service_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_auth_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"RegisterUser", DLC_ACCESS_PUBLIC, register_user, DLC_METHOD_WRITES},

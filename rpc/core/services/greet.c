@@ -174,7 +174,7 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
     return code;
 }
 
-int dlc_greet_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_greet_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"Greet", DLC_ACCESS_PUBLIC, greet_v1, 0},

@@ -144,7 +144,7 @@ static dlc_code revoke_admin_tokens(dlc_call *call, const ProtobufCMessage *in,
     return answer_empty(call, &dlc__v1__revoke_admin_tokens_response__descriptor, out);
 }
 
-int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_admin_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     /* AllowPasswordReset is not flagged: its answer is a reset code, which
      * must not be kept to be replayed; a repeat issues a new code that
@@ -155,10 +155,10 @@ int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
         {"DeleteUser", DLC_ACCESS_ADMIN, delete_user, DLC_METHOD_WRITES},
         {"RevokeUserTokens", DLC_ACCESS_ADMIN, revoke_user_tokens, DLC_METHOD_WRITES},
         {"RevokeAdminTokens", DLC_ACCESS_ADMIN, revoke_admin_tokens, DLC_METHOD_WRITES},
-        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list, 0},
-        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add, DLC_METHOD_WRITES},
-        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate, DLC_METHOD_WRITES},
-        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_cache_svc_flush, DLC_METHOD_WRITES},
+        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_list, 0},
+        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_add, DLC_METHOD_WRITES},
+        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_rotate, DLC_METHOD_WRITES},
+        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_svc_admin_cache_flush, DLC_METHOD_WRITES},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings,
                                     sizeof bindings / sizeof bindings[0], err, errlen);

@@ -24,7 +24,8 @@ static dlc_code check_admin(dlc_call *call)
     return dlc_account_check_master(call, password);
 }
 
-dlc_code dlc_cache_svc_flush(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_cache_flush(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out)
 {
     (void)in;
     if (check_admin(call) != DLC_OK)

@@ -6,6 +6,7 @@
 
 /* Public at the dispatch level: an admin token, or the master password in
  * x-admin-password (rate limited like a login), is checked here. */
-dlc_code dlc_cache_svc_flush(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
+dlc_code dlc_svc_admin_cache_flush(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out);
 
 #endif

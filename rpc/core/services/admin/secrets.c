@@ -26,7 +26,8 @@ static Dlc__V1__JwtSecret *to_message(dlc_call *call, const dlc_secret_info *inf
     return m->kid && m->secret_sha256 ? m : NULL;
 }
 
-dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_list(dlc_call *call, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out)
 {
     (void)in;
     dlc_secret_info *infos = NULL;
@@ -105,7 +106,8 @@ static bool secret_ok(dlc_call *call, const char *field, size_t len)
     return false;
 }
 
-dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_add(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out)
 {
     const Dlc__V1__AddJwtSecretRequest *rq = (const Dlc__V1__AddJwtSecretRequest *)in;
     bool ok = secret_ok(call, "secret", strlen(rq->secret));
@@ -120,8 +122,8 @@ dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, Protobu
                  rq->expires_in, out);
 }
 
-dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
-                                ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_rotate(dlc_call *call, const ProtobufCMessage *in,
+                                      ProtobufCMessage **out)
 {
     const Dlc__V1__RotateJwtSecretRequest *rq = (const Dlc__V1__RotateJwtSecretRequest *)in;
     size_t len = strlen(rq->new_secret);

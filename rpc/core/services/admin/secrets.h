@@ -5,9 +5,11 @@
 
 #include "rpc/runtime/dispatch.h"
 
-dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
-dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out);
-dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
-                                ProtobufCMessage **out);
+dlc_code dlc_svc_admin_secrets_list(dlc_call *call, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out);
+dlc_code dlc_svc_admin_secrets_add(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out);
+dlc_code dlc_svc_admin_secrets_rotate(dlc_call *call, const ProtobufCMessage *in,
+                                      ProtobufCMessage **out);
 
 #endif
