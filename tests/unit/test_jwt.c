@@ -424,6 +424,20 @@ static void test_noncanonical_signature(void **state)
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
 }
 
+/* The header and the payload are held to one spelling as well: a header
+ * whose last character has unused bits set does not decode. */
+static void test_noncanonical_header(void **state)
+{
+    char *token = craft("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "c2ln");
+    char *last = strchr(token, '.') - 1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int v = (int)(strchr(alphabet, *last) - alphabet);
+    assert_int_equal(v & 3, 0);
+    *last = alphabet[v | 1];
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+}
+
 /* Keys longer than SHA-256's block are hashed first (RFC 2104): what
  * libjwt signs with a 100-byte secret, our check accepts. */
 static void test_long_secret(void **state)
@@ -658,6 +672,7 @@ int main(void)
         T(test_tampered_signature),
         T(test_truncated),
         T(test_noncanonical_signature),
+        T(test_noncanonical_header),
         T(test_long_secret),
         T(test_empty_and_null),
         T(test_four_parts),
