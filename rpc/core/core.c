@@ -11,6 +11,7 @@
 #include "rpc/core/svc.h"
 #include "rpc/runtime/contract.h"
 #include "storage/admin_tokens.h"
+#include "storage/greetings.h"
 #include "storage/idempotency.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
@@ -38,6 +39,7 @@ static int collect_statements(dlc_core *core)
         const size_t *count;
     } modules[] = {{dlc_system_db_statements, &dlc_system_db_statement_count},
                    {dlc_users_statements, &dlc_users_statement_count},
+                   {dlc_greetings_statements, &dlc_greetings_statement_count},
                    {dlc_secrets_statements, &dlc_secrets_statement_count},
                    {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count},
                    {dlc_admin_tokens_statements, &dlc_admin_tokens_statement_count},

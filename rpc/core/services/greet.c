@@ -6,6 +6,7 @@
 #include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/services/paging.h"
 #include "rpc/core/svc.h"
+#include "storage/greetings.h"
 #include "storage/users.h"
 
 #include <jansson.h>
