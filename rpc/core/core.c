@@ -1,3 +1,8 @@
+/*
+ * dlc_core: the composition root of dlc-rpcd — configuration, storage
+ * statements, services and auth state put together into a dlc_server with
+ * one service context per event loop, and the housekeeping thread.
+ */
 #include "rpc/core/core.h"
 
 #include "common/clock.h"

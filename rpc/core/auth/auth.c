@@ -1,3 +1,8 @@
+/*
+ * dlc_auth: the core's authentication state — hasher, keyring loading and
+ * its watcher, the master password — and the access check run before every
+ * non-public method.
+ */
 #include "rpc/core/auth/auth.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * dlc_jwt: signing tokens with libjwt and verifying them ourselves (shape,
+ * header, HMAC by libsodium, claims), as jwt.h describes.
+ */
 #include "rpc/core/auth/jwt.h"
 
 #include <errno.h>

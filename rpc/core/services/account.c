@@ -1,3 +1,8 @@
+/*
+ * dlc_account: account rules the auth, user and admin services share —
+ * username and password shape, hashing and verifying with their failure
+ * mapping, the master password check, the Profile message.
+ */
 #include "rpc/core/services/account.h"
 
 #include "common/text.h"

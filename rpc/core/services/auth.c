@@ -1,3 +1,7 @@
+/*
+ * AuthService: RegisterUser, Login, AdminLogin and CompletePasswordReset,
+ * and the tokens they issue.
+ */
 #include "rpc/core/services/auth.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * GreetService: Greet (cached for anonymous callers), GreetV2, and the
+ * caller's greet history (ListHistory).
+ */
 #include "rpc/core/services/greet.h"
 
 #include "common/text.h"

@@ -1,3 +1,7 @@
+/*
+ * SystemService: Check (health) and GetInfo, with the reflection methods
+ * of reflection.c bound alongside.
+ */
 #include "rpc/core/services/system.h"
 
 #include "common/clock.h"

@@ -1,3 +1,4 @@
+/* UserService: the caller's own profile — GetMe, UpdateMe, ChangePassword. */
 #include "rpc/core/services/users.h"
 
 #include "common/text.h"

@@ -1,3 +1,7 @@
+/*
+ * AdminService/FlushCache: empties the response cache of every core, for an
+ * admin token or the master password.
+ */
 #include "rpc/core/services/admin/cache.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * AdminService's JWT secret methods: list the signing keys by fingerprint,
+ * add one, rotate the primary.
+ */
 #include "rpc/core/services/admin/secrets.h"
 
 #include "common/clock.h"
