@@ -3,12 +3,14 @@
  * a keyring and verified with whichever unexpired key the kid names.
  *
  * Verification (libjwt 1.10.2 checks almost nothing itself: it accepts alg
- * none with a NULL key, any HMAC alg with the key, and no time claims): the header is base64url-decoded first to read alg and kid;
- * alg must be exactly HS256; an unknown (or expired) kid is refused before
- * any decoding; the signature is checked by libsodium (HMAC-SHA256, constant
- * time, canonical encoding only) before the claims are read; exp and nbf are
- * checked with the leeway, iat must not be in the future beyond the leeway,
- * iss and aud must match, sub must be present. libjwt only signs.
+ * none with a NULL key, any HMAC alg with the key, and no time claims): the
+ * header is base64url-decoded first to read alg and kid; alg must be
+ * exactly HS256; an unknown (or expired) kid is refused before any further
+ * decoding; the signature is checked by libsodium (HMAC-SHA256, constant
+ * time) before the claims are read; every part is decoded by libsodium,
+ * canonical base64url only; exp and nbf are checked with the leeway, iat
+ * must not be in the future beyond the leeway, iss and aud must match, sub
+ * must be present. libjwt only signs.
  *
  * The keys are a dlc_keyring's (rpc/core/auth/keyring.h).
  */
