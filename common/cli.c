@@ -1,3 +1,7 @@
+/*
+ * dlc_cli: parsing the shared command line and loading the configuration
+ * in its documented order (see cli.h).
+ */
 #include "common/cli.h"
 
 #include "common/log.h"

@@ -1,3 +1,7 @@
+/*
+ * dlc_clock: monotonic and wall clocks in milliseconds, and RFC 3339
+ * formatting of wall times.
+ */
 #include "common/clock.h"
 
 #include <stdio.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_log: leveled log lines on stderr, one write(2) each, and the
+ * per-second line limit (see log.h).
+ */
 #include "common/log.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * dlc_reload: the running configuration as a snapshot, the file watcher and
+ * SIGHUP reloads that replace it (see reload.h).
+ */
 #define _GNU_SOURCE /* pipe2 */
 #include "common/reload.h"
 

@@ -1,3 +1,7 @@
+/*
+ * dlc_request_id: keeping a caller's request id when it is acceptable,
+ * making a random one otherwise.
+ */
 #include "common/request_id.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * dlc_snapshot: publishing immutable objects that readers load without
+ * waiting; replaced ones are retired until destroy (see snapshot.h).
+ */
 #include "common/snapshot.h"
 
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_text: UTF-8 validation of user-supplied text (length in characters,
+ * printable code points) and trimming to a whole character.
+ */
 #include "common/text.h"
 
 #include <string.h>

@@ -41,6 +41,32 @@ dlc_db_rc dlc_db_run(dlc_db *db, const char *stmt_name, int nparams, const char 
                      int64_t deadline_ms, PGresult **out, char sqlstate[6],
                      const char *quiet_state);
 
+/* ---- rows into owned C values (db_rows.c) ---- */
+
+/* Rows a listing returns at most. */
+#define DLC_DB_LIST_MAX 1000
+/* limit clamped to 1..DLC_DB_LIST_MAX. */
+int dlc_db_list_limit(int limit);
+
+/* A malloc'd copy of a text cell ("" when NULL); NULL when out of memory. */
+char *dlc_db_get_str(const PGresult *res, int row, int col);
+
+/* Runs a statement and reports in *hit (when non-NULL) whether it returned
+ * (or touched) exactly one row. */
+dlc_db_rc dlc_db_any_row(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                         int64_t deadline_ms, bool *hit);
+
+/* Fills array (rows entries, zeroed) from res; on failure frees whatever it
+ * filled and the array itself, and returns false. */
+typedef bool (*dlc_db_fill_rows)(const PGresult *res, void *array, size_t rows);
+
+/* Runs a listing statement and turns its rows into a calloc'd array of
+ * elem-sized entries with fill: *out (the caller's, NULL when *n is 0) and
+ * *n. Out of memory reads as DLC_DB_ERROR. */
+dlc_db_rc dlc_db_list(dlc_db *db, const char *stmt, int nparams, const char *const *values,
+                      int64_t deadline_ms, size_t elem, dlc_db_fill_rows fill, void **out,
+                      size_t *n);
+
 /* One line describing the error of res (or, when res is NULL, of conn) for
  * logs: the primary message without DETAIL, and no text for data exceptions
  * (SQLSTATE class 22), which quote the offending input. */

@@ -1,3 +1,7 @@
+/*
+ * dlc_migrate: applying the embedded migrations in order under an advisory
+ * lock, refusing changed checksums (see migrate.h).
+ */
 #include "storage/migrate.h"
 
 #include "common/log.h"

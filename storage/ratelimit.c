@@ -1,3 +1,7 @@
+/*
+ * dlc_ratelimit_db: the shared rate-limit store's statements — one atomic
+ * GCRA step per decision, refunds, counts and sweeps.
+ */
 #include "storage/ratelimit.h"
 
 #include "common/log.h"

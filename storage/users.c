@@ -1,5 +1,5 @@
 /*
- * dlc_users: prepared statements over users and greet_history. Every query
+ * dlc_users: prepared statements over users. Every query
  * that returns users selects USER_COLS, and row_to_user reads that order.
  * Parameters go as text with explicit casts where inference would be narrow.
  */
@@ -32,16 +32,12 @@ enum user_col {
     COL_RESET_EXPIRES,
 };
 
-/* The column order rows_to_greetings expects. */
-#define GREETING_COLS "id, message, " DLC_DB_EPOCH_MS("created_at")
-
 #define LIVE "deleted_at IS NULL"
 /* The user remembered (login, change) or is gone: no reset any more. */
 #define NO_RESET                                                                                   \
     "allow_password_reset = false, reset_code_sha256 = NULL, reset_expires_at = NULL,"             \
     " reset_failures = 0"
 #define BY_NAME "lower(username) = lower($1) AND " LIVE
-#define LIST_MAX 1000
 
 const dlc_db_stmt dlc_users_statements[] = {
     /* a taken name returns no row rather than an error, which would abort
@@ -82,15 +78,6 @@ const dlc_db_stmt dlc_users_statements[] = {
     {"users_list",
      "SELECT " USER_COLS " FROM users WHERE id > $1::bigint AND " LIVE " ORDER BY id LIMIT $2::int",
      2},
-    {"greetings_add",
-     "INSERT INTO greet_history (user_id, message, context)"
-     " VALUES ($1::bigint, $2, COALESCE($3::jsonb, '{}'::jsonb))",
-     3},
-    {"greetings_list",
-     "SELECT " GREETING_COLS " FROM greet_history"
-     " WHERE user_id = $1::bigint AND ($2::bigint = 0 OR id < $2::bigint)"
-     " ORDER BY id DESC LIMIT $3::int",
-     3},
 };
 
 const size_t dlc_users_statement_count =
@@ -98,25 +85,15 @@ const size_t dlc_users_statement_count =
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int clamp_limit(int limit)
-{
-    return limit < 1 ? 1 : limit > LIST_MAX ? LIST_MAX : limit;
-}
-
-static char *get_str(const PGresult *res, int row, int col)
-{
-    return strdup(PQgetvalue(res, row, col));
-}
-
 /* Fills *u from row (USER_COLS order). false (and *u cleared) on OOM. */
 static bool row_to_user(const PGresult *res, int row, dlc_user *u)
 {
     *u = (dlc_user){
         .id = dlc_db_get_i64(res, row, COL_ID),
-        .username = get_str(res, row, COL_USERNAME),
-        .password_hash = get_str(res, row, COL_HASH),
-        .description = get_str(res, row, COL_DESCRIPTION),
-        .current_goal = get_str(res, row, COL_GOAL),
+        .username = dlc_db_get_str(res, row, COL_USERNAME),
+        .password_hash = dlc_db_get_str(res, row, COL_HASH),
+        .description = dlc_db_get_str(res, row, COL_DESCRIPTION),
+        .current_goal = dlc_db_get_str(res, row, COL_GOAL),
         .is_admin = dlc_db_get_bool(res, row, COL_ADMIN),
         .allow_password_reset = dlc_db_get_bool(res, row, COL_RESET),
         .created_at_ms = dlc_db_get_i64(res, row, COL_CREATED),
@@ -146,18 +123,6 @@ static dlc_db_rc one_user(dlc_db *db, const char *stmt, int nparams, const char 
             rc = DLC_DB_ERROR;
         }
     }
-    PQclear(res);
-    return rc;
-}
-
-/* Runs a statement and reports whether it returned (or touched) a row. */
-static dlc_db_rc any_row(dlc_db *db, const char *stmt, int nparams, const char *const *values,
-                         int64_t deadline_ms, bool *hit)
-{
-    PGresult *res = NULL;
-    dlc_db_rc rc = dlc_db_run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
-    if (hit)
-        *hit = rc == DLC_DB_OK && PQntuples(res) == 1;
     PQclear(res);
     return rc;
 }
@@ -223,21 +188,21 @@ dlc_db_rc dlc_users_set_password(dlc_db *db, int64_t id, const char *password_ha
 {
     dlc_db_int_text idt = dlc_db_int(id);
     const char *values[] = {idt.text, password_hash};
-    return any_row(db, "users_set_password", 2, values, deadline_ms, found);
+    return dlc_db_any_row(db, "users_set_password", 2, values, deadline_ms, found);
 }
 
 dlc_db_rc dlc_users_rehash(dlc_db *db, int64_t id, const char *password_hash, int64_t deadline_ms)
 {
     dlc_db_int_text idt = dlc_db_int(id);
     const char *values[] = {idt.text, password_hash};
-    return any_row(db, "users_rehash", 2, values, deadline_ms, NULL);
+    return dlc_db_any_row(db, "users_rehash", 2, values, deadline_ms, NULL);
 }
 
 dlc_db_rc dlc_users_touch_login(dlc_db *db, int64_t id, int64_t deadline_ms)
 {
     dlc_db_int_text idt = dlc_db_int(id);
     const char *values[] = {idt.text};
-    return any_row(db, "users_touch_login", 1, values, deadline_ms, NULL);
+    return dlc_db_any_row(db, "users_touch_login", 1, values, deadline_ms, NULL);
 }
 
 dlc_db_rc dlc_users_allow_reset(dlc_db *db, const char *username, const char *code_sha256,
@@ -264,13 +229,13 @@ dlc_db_rc dlc_users_revoke_tokens(dlc_db *db, const char *username, int64_t dead
                                   bool *found)
 {
     const char *values[] = {username};
-    return any_row(db, "users_revoke_tokens", 1, values, deadline_ms, found);
+    return dlc_db_any_row(db, "users_revoke_tokens", 1, values, deadline_ms, found);
 }
 
 dlc_db_rc dlc_users_soft_delete(dlc_db *db, const char *username, int64_t deadline_ms, bool *found)
 {
     const char *values[] = {username};
-    return any_row(db, "users_soft_delete", 1, values, deadline_ms, found);
+    return dlc_db_any_row(db, "users_soft_delete", 1, values, deadline_ms, found);
 }
 
 static void free_users(dlc_user *users, size_t n)
@@ -292,94 +257,17 @@ static bool rows_to_users(const PGresult *res, dlc_user *users, size_t rows)
     return true;
 }
 
-static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows);
-
-/* Runs a listing statement and turns its rows into a calloc'd array of
- * elem-sized entries with fill (which frees the array on failure). */
-typedef bool (*fill_rows)(PGresult *res, void *array, size_t rows);
-
-static dlc_db_rc list_rows(dlc_db *db, const char *stmt, int nparams, const char *const *values,
-                           int64_t deadline_ms, size_t elem, fill_rows fill, void **out, size_t *n)
-{
-    PGresult *res = NULL;
-    *out = NULL;
-    *n = 0;
-    dlc_db_rc rc = dlc_db_run(db, stmt, nparams, values, deadline_ms, &res, NULL, NULL);
-    size_t rows = rc == DLC_DB_OK ? (size_t)PQntuples(res) : 0;
-    void *array = rows ? calloc(rows, elem) : NULL;
-    if (rows && (!array || !fill(res, array, rows))) {
-        array = NULL; /* fill freed it */
-        rc = DLC_DB_ERROR;
-    }
-    PQclear(res);
-    if (array) {
-        *out = array;
-        *n = rows;
-    }
-    return rc;
-}
-
-static bool fill_users(PGresult *res, void *array, size_t rows)
+static bool fill_users(const PGresult *res, void *array, size_t rows)
 {
     return rows_to_users(res, array, rows);
-}
-
-static bool fill_greetings(PGresult *res, void *array, size_t rows)
-{
-    return rows_to_greetings(res, array, rows);
 }
 
 dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
                          dlc_user **out, size_t *n)
 {
     dlc_db_int_text after = dlc_db_int(after_id);
-    dlc_db_int_text lim = dlc_db_int(clamp_limit(limit));
+    dlc_db_int_text lim = dlc_db_int(dlc_db_list_limit(limit));
     const char *values[] = {after.text, lim.text};
-    return list_rows(db, "users_list", 2, values, deadline_ms, sizeof **out, fill_users,
-                     (void **)out, n);
-}
-
-/* ---- greetings ----------------------------------------------------------- */
-
-dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
-                            const char *context_json, int64_t deadline_ms)
-{
-    dlc_db_int_text uid = dlc_db_int(user_id);
-    const char *values[] = {uid.text, message, context_json};
-    return any_row(db, "greetings_add", 3, values, deadline_ms, NULL);
-}
-
-static void free_greetings(dlc_greeting *g, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(g[i].message);
-    free(g);
-}
-
-/* Fills g from res (id, message, created_at_ms); false on OOM (g freed). */
-static bool rows_to_greetings(const PGresult *res, dlc_greeting *g, size_t rows)
-{
-    for (size_t i = 0; i < rows; i++) {
-        g[i] = (dlc_greeting){
-            .id = dlc_db_get_i64(res, (int)i, 0),
-            .message = get_str(res, (int)i, 1),
-            .created_at_ms = dlc_db_get_i64(res, (int)i, 2),
-        };
-        if (!g[i].message) {
-            free_greetings(g, i);
-            return false;
-        }
-    }
-    return true;
-}
-
-dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
-                             int64_t deadline_ms, dlc_greeting **out, size_t *n)
-{
-    dlc_db_int_text uid = dlc_db_int(user_id);
-    dlc_db_int_text before = dlc_db_int(before_id);
-    dlc_db_int_text lim = dlc_db_int(clamp_limit(limit));
-    const char *values[] = {uid.text, before.text, lim.text};
-    return list_rows(db, "greetings_list", 3, values, deadline_ms, sizeof **out, fill_greetings,
-                     (void **)out, n);
+    return dlc_db_list(db, "users_list", 2, values, deadline_ms, sizeof **out, fill_users,
+                       (void **)out, n);
 }

@@ -1,6 +1,6 @@
 /*
- * dlc_users: the users table (migrations/0001_users.sql) and greet_history
- * (0002). Every function runs registered prepared statements on the
+ * dlc_users: the users table (migrations/0001_users.sql; greet_history is
+ * storage/greetings.h's). Every function runs registered prepared statements on the
  * caller's dlc_db within deadline_ms, and returns a dlc_db_rc; "not found"
  * is not an error (found/changed out-parameters say it).
  *
@@ -108,23 +108,5 @@ dlc_db_rc dlc_users_revoke_tokens(dlc_db *db, const char *username, int64_t dead
  * Cursor = the last returned id. */
 dlc_db_rc dlc_users_list(dlc_db *db, int64_t after_id, int limit, int64_t deadline_ms,
                          dlc_user **out, size_t *n);
-
-typedef struct {
-    int64_t id;
-    char *message;
-    int64_t created_at_ms;
-} dlc_greeting;
-
-/* context_json: a JSON object as text (e.g. {"name":"ann"}), or NULL for {}. */
-dlc_db_rc dlc_greetings_add(dlc_db *db, int64_t user_id, const char *message,
-                            const char *context_json, int64_t deadline_ms);
-/* The user's greetings older than the cursor (before_id 0: from the newest),
- * newest first, at most limit (clamped to 1..1000). Cursor = the last
- * returned id. "Newest" is id order: ids come from an identity sequence, so
- * a later insert has a larger id, and id (unlike created_at, which is the
- * transaction start time) is unique and a stable keyset cursor. *out as in
- * dlc_users_list (free each message, then the array). */
-dlc_db_rc dlc_greetings_list(dlc_db *db, int64_t user_id, int64_t before_id, int limit,
-                             int64_t deadline_ms, dlc_greeting **out, size_t *n);
 
 #endif

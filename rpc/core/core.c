@@ -1,9 +1,14 @@
+/*
+ * dlc_core: the composition root of dlc-rpcd — configuration, storage
+ * statements, services and auth state put together into a dlc_server with
+ * one service context per event loop, and the housekeeping thread.
+ */
 #include "rpc/core/core.h"
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "rpc/core/idempotency.h"
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
@@ -11,6 +16,7 @@
 #include "rpc/core/svc.h"
 #include "rpc/runtime/contract.h"
 #include "storage/admin_tokens.h"
+#include "storage/greetings.h"
 #include "storage/idempotency.h"
 #include "storage/ratelimit.h"
 #include "storage/secrets.h"
@@ -38,6 +44,7 @@ static int collect_statements(dlc_core *core)
         const size_t *count;
     } modules[] = {{dlc_system_db_statements, &dlc_system_db_statement_count},
                    {dlc_users_statements, &dlc_users_statement_count},
+                   {dlc_greetings_statements, &dlc_greetings_statement_count},
                    {dlc_secrets_statements, &dlc_secrets_statement_count},
                    {dlc_ratelimit_db_statements, &dlc_ratelimit_db_statement_count},
                    {dlc_admin_tokens_statements, &dlc_admin_tokens_statement_count},
@@ -110,11 +117,11 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_core_free(core);
         return -1;
     }
-    if (dlc_greet_register(core->dispatch, err, errlen) != 0 ||
-        dlc_system_register(core->dispatch, err, errlen) != 0 ||
-        dlc_auth_service_register(core->dispatch, err, errlen) != 0 ||
-        dlc_user_service_register(core->dispatch, err, errlen) != 0 ||
-        dlc_admin_service_register(core->dispatch, err, errlen) != 0 ||
+    if (dlc_svc_greet_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_system_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_auth_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_users_register(core->dispatch, err, errlen) != 0 ||
+        dlc_svc_admin_register(core->dispatch, err, errlen) != 0 ||
         serves_contract(core, err, errlen) != 0 ||
         dlc_auth_init(&core->auth, &core->cfg, err, errlen) != 0 ||
         !(core->tracer = dlc_tracer_new("dlc-rpcd", &core->cfg, core->live, err, errlen))) {

@@ -1,6 +1,7 @@
 /*
  * dlc_svc: the helpers handlers share, on top of the loop's service
- * context: database failures as call statuses, and the response cache.
+ * context: database failures as call statuses, times as messages carry
+ * them, and the response cache.
  */
 #include "rpc/core/svc.h"
 
@@ -26,6 +27,16 @@ dlc_db *dlc_svc_db(const dlc_call *call)
 dlc_db *dlc_svc_pool(const dlc_call *call)
 {
     return dlc_svc_of(call)->db;
+}
+
+char *dlc_svc_time(dlc_call *call, int64_t wall_ms)
+{
+    char *buf = dlc_arena_alloc(call->arena, 32);
+    if (buf && wall_ms == 0)
+        buf[0] = '\0';
+    else if (buf)
+        dlc_clock_rfc3339(wall_ms, buf, 32);
+    return buf;
 }
 
 const dlc_config *dlc_svc_config(const dlc_call *call)

@@ -58,6 +58,10 @@ dlc_db *dlc_svc_pool(const dlc_call *call);
 /* The running configuration (a hot-reload snapshot; never waits). */
 const dlc_config *dlc_svc_config(const dlc_call *call);
 
+/* A wall-clock time (epoch ms) as RFC 3339 text in the call's arena, as
+ * messages carry it; "" for 0 (never). NULL when out of memory. */
+char *dlc_svc_time(dlc_call *call, int64_t wall_ms);
+
 /* Maps a failed storage call onto the call's status (TIMEOUT →
  * DEADLINE_EXCEEDED, UNAVAILABLE → UNAVAILABLE, ERROR → INTERNAL, logged
  * with the request id) and returns the code. */

@@ -1,3 +1,4 @@
+/* dlc_arena: the per-request bump allocator (see arena.h). */
 #include "rpc/runtime/arena.h"
 
 #include <stdalign.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_call: what handlers use of a call — metadata, failing with a status,
+ * the time left before the deadline.
+ */
 #include "rpc/runtime/call.h"
 
 #include "common/clock.h"

@@ -1,3 +1,7 @@
+/*
+ * libdlc-client: the RPC client of include/dlc/client.h — envelopes over a
+ * pool of nng REQ sockets, each call bounded by its deadline.
+ */
 #include "dlc/client.h"
 
 #include "common/clock.h"

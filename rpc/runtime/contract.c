@@ -1,3 +1,7 @@
+/*
+ * dlc_contract: finding a method of the contract's services by its full
+ * name.
+ */
 #include "rpc/runtime/contract.h"
 
 #include "dlc/v1/admin.pb-c.h"

@@ -1,3 +1,7 @@
+/*
+ * dlc_dispatch: the core's method table, built from protoc-c service
+ * descriptors so that it cannot disagree with the contract.
+ */
 #include "rpc/runtime/dispatch.h"
 
 #include <stdio.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_envelope: encoding and (distrustfully) decoding the Request and
+ * Response envelopes of the wire.
+ */
 #include "rpc/runtime/envelope.h"
 
 #include <strings.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_status: the error model — code names, setting statuses and field
+ * violations, conversion to and from dlc.rpc.v1.Status.
+ */
 #include "rpc/runtime/status.h"
 
 #include "common/text.h"

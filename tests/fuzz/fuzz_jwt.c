@@ -20,9 +20,9 @@ static const dlc_jwt_opts opts = {
     .issuer = "dlc", .audience = "dlc-api", .ttl_ms = 3600000, .leeway_ms = 30000};
 static dlc_keyring *ring; /* read-only once set: no state between runs */
 
-static dlc_jwt_key key(const char *kid, unsigned char fill, bool primary, int64_t expires_at_ms)
+static dlc_keyring_key key(const char *kid, unsigned char fill, bool primary, int64_t expires_at_ms)
 {
-    dlc_jwt_key k = {.secret_len = 32, .primary = primary, .expires_at_ms = expires_at_ms};
+    dlc_keyring_key k = {.secret_len = 32, .primary = primary, .expires_at_ms = expires_at_ms};
     snprintf(k.kid, sizeof k.kid, "%s", kid);
     memset(k.secret, fill, k.secret_len);
     return k;
@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fuzz_quiet();
-    const dlc_jwt_key keys[] = {
+    const dlc_keyring_key keys[] = {
         key("k1", 0x11, true, 0),
         key("k2", 0x22, false, NOW_MS + 1000),
         key("k0", 0x33, false, NOW_MS - 1000),
@@ -64,7 +64,7 @@ static char *signed_token(const uint8_t *data, size_t size)
     b64url_append(token, &at, data, cut);
     token[at++] = '.';
     b64url_append(token, &at, data + rest, size - rest);
-    dlc_jwt_key k1 = key("k1", 0x11, true, 0);
+    dlc_keyring_key k1 = key("k1", 0x11, true, 0);
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, k1.secret, k1.secret_len);

@@ -1,7 +1,7 @@
 /*
  * dlc_users against a real PostgreSQL (the one the PG* environment names):
  * lookups, case-insensitive names, profile updates, password resets, soft
- * delete, pagination, greetings, and the races that the unique index and the
+ * delete, pagination, and the races that the unique index and the
  * single-statement reset must win. Each test gets a fresh migrated database.
  */
 #include <setjmp.h>
@@ -447,54 +447,6 @@ static void list_pages_by_id(void **state)
     free(users);
 }
 
-/* ---- greetings ----------------------------------------------------------- */
-
-static void greetings_newest_first_with_cursor(void **state)
-{
-    fixture *f = *state;
-    int64_t ann = make_user(f->db, "ann", "h");
-    int64_t bob = make_user(f->db, "bob", "h");
-    char msg[32];
-    for (int i = 0; i < 5; i++) {
-        snprintf(msg, sizeof msg, "hello %d", i);
-        assert_int_equal(
-            dlc_greetings_add(f->db, ann, msg, i == 0 ? "{\"name\":\"ann\"}" : NULL, deadline()),
-            DLC_DB_OK);
-    }
-    assert_int_equal(dlc_greetings_add(f->db, bob, "hi bob", NULL, deadline()), DLC_DB_OK);
-    assert_int_equal(dlc_greetings_add(f->db, ann, "x", "not json", deadline()), DLC_DB_ERROR);
-
-    const size_t want[] = {2, 2, 1, 0};
-    int64_t before = 0;
-    int next = 4;
-    for (size_t page = 0; page < 4; page++) {
-        dlc_greeting *g = NULL;
-        size_t n = 0;
-        assert_int_equal(dlc_greetings_list(f->db, ann, before, 2, deadline(), &g, &n), DLC_DB_OK);
-        assert_int_equal(n, want[page]);
-        for (size_t i = 0; i < n; i++) {
-            snprintf(msg, sizeof msg, "hello %d", next--);
-            assert_string_equal(g[i].message, msg);
-            assert_true(g[i].created_at_ms > 0);
-            if (before)
-                assert_true(g[i].id < before);
-            before = g[i].id;
-            free(g[i].message);
-        }
-        free(g);
-    }
-    assert_int_equal(next, -1);
-
-    PGresult *res = PQexec(f->conn, "SELECT count(*) FROM greet_history"
-                                    " WHERE context = '{\"name\":\"ann\"}'::jsonb"
-                                    " UNION ALL SELECT count(*) FROM greet_history"
-                                    " WHERE context = '{}'::jsonb");
-    assert_int_equal(PQntuples(res), 2);
-    assert_string_equal(PQgetvalue(res, 0, 0), "1");
-    assert_string_equal(PQgetvalue(res, 1, 0), "5");
-    PQclear(res);
-}
-
 /* ---- races --------------------------------------------------------------- */
 
 typedef struct {
@@ -610,7 +562,6 @@ int main(void)
         DLC_TESTDB_TEST(token_generation_moves_on_changes_not_rehashes, setup),
         DLC_TESTDB_TEST(soft_delete_hides_user_and_keeps_name, setup),
         DLC_TESTDB_TEST(list_pages_by_id, setup),
-        DLC_TESTDB_TEST(greetings_newest_first_with_cursor, setup),
         DLC_TESTDB_TEST(concurrent_create_one_wins, setup),
         DLC_TESTDB_TEST(concurrent_reset_one_wins, setup),
     };

@@ -1,3 +1,8 @@
+/*
+ * Child processes for tests: spawning one with extra environment and a log
+ * file, running one to completion, stopping one within a timeout, and a
+ * free TCP port.
+ */
 #include "support/proc.h"
 
 #include <fcntl.h>

@@ -1,3 +1,7 @@
+/*
+ * A real dlc-rpcd for tests, and raw envelope calls to it over nng (see
+ * rpcd.h).
+ */
 #include "support/rpcd.h"
 
 #include "dlc/v1/system.pb-c.h"

@@ -1,3 +1,7 @@
+/*
+ * Test databases: a fresh migrated database per test on the PG* server,
+ * its connections, and dropping it afterwards (see testdb.h).
+ */
 #include "support/testdb.h"
 
 #include "storage/db.h"

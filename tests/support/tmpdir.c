@@ -1,3 +1,4 @@
+/* dlc_test_tmpdir: removing a flat temporary directory tests wrote into. */
 #include "support/tmpdir.h"
 
 #include <dirent.h>

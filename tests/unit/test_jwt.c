@@ -26,15 +26,15 @@
 static const dlc_jwt_opts OPTS = {
     .issuer = "dlc-test", .audience = "dlc-api", .ttl_ms = TTL_MS, .leeway_ms = LEEWAY_MS};
 
-static dlc_jwt_key make_key(const char *kid, unsigned char fill, size_t len, bool primary)
+static dlc_keyring_key make_key(const char *kid, unsigned char fill, size_t len, bool primary)
 {
-    dlc_jwt_key k = {.secret_len = len, .primary = primary, .created_at_ms = NOW};
+    dlc_keyring_key k = {.secret_len = len, .primary = primary, .created_at_ms = NOW};
     snprintf(k.kid, sizeof k.kid, "%s", kid);
     memset(k.secret, fill, len);
     return k;
 }
 
-static dlc_keyring *ring_of(const dlc_jwt_key *keys, size_t n)
+static dlc_keyring *ring_of(const dlc_keyring_key *keys, size_t n)
 {
     dlc_keyring *k = dlc_keyring_new();
     assert_non_null(k);
@@ -45,7 +45,7 @@ static dlc_keyring *ring_of(const dlc_jwt_key *keys, size_t n)
 /* Default state: a keyring whose only key is k1 (primary, secret 0x11 * 32). */
 static int setup(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     *state = ring_of(&k1, 1);
     return 0;
 }
@@ -113,7 +113,7 @@ static char *default_claims(void)
 }
 
 /* A token signed by libjwt directly: any alg, any key, optional kid. */
-static char *libjwt_token(jwt_alg_t alg, const dlc_jwt_key *key, const char *kid, char *claims)
+static char *libjwt_token(jwt_alg_t alg, const dlc_keyring_key *key, const char *kid, char *claims)
 {
     jwt_t *jwt = NULL;
     assert_int_equal(jwt_new(&jwt), 0);
@@ -162,7 +162,7 @@ static void flip_in_part(char *token, int part)
     *c = *c == 'A' ? 'B' : 'A';
 }
 
-static char *header_kid(const char *token, const dlc_jwt_key *key)
+static char *header_kid(const char *token, const dlc_keyring_key *key)
 {
     jwt_t *jwt = NULL;
     assert_int_equal(jwt_decode(&jwt, token, key->secret, (int)key->secret_len), 0);
@@ -193,7 +193,7 @@ static void test_round_trip(void **state)
     assert_int_equal(out.exp, issued.exp);
     assert_string_equal(out.jti, issued.jti);
 
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *kid = header_kid(token, &k1);
     assert_string_equal(kid, "k1");
     free(kid);
@@ -213,7 +213,7 @@ static void test_jti_unique(void **state)
 
 static void test_audience_array(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *claims = claims_json(NOW_S, NOW_S, NOW_S + 60, "[\"other\",\"dlc-api\"]");
     char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_OK);
@@ -234,7 +234,7 @@ static void test_alg_none(void **state)
 
 static void test_alg_hs512_same_key(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *token = libjwt_token(JWT_ALG_HS512, &k1, "k1", default_claims());
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_ALG);
 }
@@ -253,14 +253,14 @@ static void test_alg_duplicate_header_key(void **state)
 
 static void test_unknown_kid(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *token = libjwt_token(JWT_ALG_HS256, &k1, "k9", default_claims());
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_UNKNOWN_KID);
 }
 
 static void test_missing_kid(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *token = libjwt_token(JWT_ALG_HS256, &k1, NULL, default_claims());
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_UNKNOWN_KID);
 }
@@ -268,7 +268,7 @@ static void test_missing_kid(void **state)
 static void test_expired_key(void **state)
 {
     (void)state;
-    dlc_jwt_key keys[] = {make_key("old", 0x22, 32, false), make_key("k1", 0x11, 32, true)};
+    dlc_keyring_key keys[] = {make_key("old", 0x22, 32, false), make_key("k1", 0x11, 32, true)};
     keys[0].expires_at_ms = NOW - 1;
     dlc_keyring *k = ring_of(keys, 2);
     char *token = libjwt_token(JWT_ALG_HS256, &keys[0], "old", default_claims());
@@ -289,7 +289,7 @@ static void test_expired_key(void **state)
 
 static void test_other_secret_same_kid(void **state)
 {
-    dlc_jwt_key forged = make_key("k1", 0x99, 32, true);
+    dlc_keyring_key forged = make_key("k1", 0x99, 32, true);
     char *token = libjwt_token(JWT_ALG_HS256, &forged, "k1", default_claims());
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
 }
@@ -315,7 +315,7 @@ static void test_not_yet_valid(void **state)
 
 static void test_iat_in_future(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *claims = claims_json(NOW_S + 60, NOW_S - 60, NOW_S + 3600, "\"dlc-api\"");
     char *token = libjwt_token(JWT_ALG_HS256, &k1, "k1", claims);
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_NOT_YET_VALID);
@@ -323,7 +323,7 @@ static void test_iat_in_future(void **state)
 
 static void test_missing_exp(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *claims = strdup("{\"sub\":\"42\",\"username\":\"a\",\"is_admin\":false,"
                           "\"iss\":\"dlc-test\",\"aud\":\"dlc-api\",\"iat\":1,\"nbf\":1,"
                           "\"jti\":\"x\"}");
@@ -335,7 +335,7 @@ static void test_missing_exp(void **state)
  * it must be a non-negative integer. */
 static dlc_jwt_rc verify_with_gen(dlc_keyring *k, const char *gen_json, int64_t *gen)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *claims = default_claims();
     char *with = gen_json ? fmt("{\"gen\":%s,%s", gen_json, claims + 1) : strdup(claims);
     free(claims);
@@ -383,7 +383,7 @@ static void test_wrong_audience(void **state)
 
 static void test_empty_sub(void **state)
 {
-    dlc_jwt_key k1 = make_key("k1", 0x11, 32, true);
+    dlc_keyring_key k1 = make_key("k1", 0x11, 32, true);
     char *claims = strdup("{\"sub\":\"\",\"username\":\"a\",\"is_admin\":false,"
                           "\"iss\":\"dlc-test\",\"aud\":\"dlc-api\",\"iat\":1,\"nbf\":1,"
                           "\"exp\":99999999999,\"jti\":\"x\"}");
@@ -426,12 +426,26 @@ static void test_noncanonical_signature(void **state)
     assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_BAD_SIGNATURE);
 }
 
+/* The header and the payload are held to one spelling as well: a header
+ * whose last character has unused bits set does not decode. */
+static void test_noncanonical_header(void **state)
+{
+    char *token = craft("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "c2ln");
+    char *last = strchr(token, '.') - 1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int v = (int)(strchr(alphabet, *last) - alphabet);
+    assert_int_equal(v & 3, 0);
+    *last = alphabet[v | 1];
+    assert_int_equal(verify_free(*state, token, NOW), DLC_JWT_MALFORMED);
+}
+
 /* Keys longer than SHA-256's block are hashed first (RFC 2104): what
  * libjwt signs with a 100-byte secret, our check accepts. */
 static void test_long_secret(void **state)
 {
     (void)state;
-    dlc_jwt_key big = make_key("big", 0x5a, 100, true);
+    dlc_keyring_key big = make_key("big", 0x5a, 100, true);
     dlc_keyring *k = ring_of(&big, 1);
     char *token = sign_at(k, NOW);
     assert_int_equal(verify_at(k, token, NOW), DLC_JWT_OK);
@@ -515,7 +529,7 @@ static void test_rotation(void **state)
 {
     dlc_keyring *k = *state;
     char *old = sign_at(k, NOW);
-    dlc_jwt_key keys[] = {make_key("k1", 0x11, 32, false), make_key("k2", 0x22, 64, true)};
+    dlc_keyring_key keys[] = {make_key("k1", 0x11, 32, false), make_key("k2", 0x22, 64, true)};
     assert_int_equal(dlc_keyring_set(k, keys, 2), 0);
 
     assert_int_equal(verify_free(k, old, NOW), DLC_JWT_OK);
@@ -525,17 +539,17 @@ static void test_rotation(void **state)
     free(kid);
     assert_int_equal(verify_free(k, fresh, NOW), DLC_JWT_OK);
 
-    dlc_jwt_key listed[4];
+    dlc_keyring_key listed[4];
     assert_int_equal(dlc_keyring_list(k, listed, 4), 2);
     assert_string_equal(listed[1].kid, "k2");
     assert_true(listed[1].primary);
     assert_int_equal(dlc_keyring_list(k, listed, 1), 2);
 }
 
-static void expect_refused(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
+static void expect_refused(dlc_keyring *k, const dlc_keyring_key *keys, size_t n)
 {
     assert_int_equal(dlc_keyring_set(k, keys, n), -1);
-    dlc_jwt_key listed[2];
+    dlc_keyring_key listed[2];
     assert_int_equal(dlc_keyring_list(k, listed, 2), 1);
     assert_string_equal(listed[0].kid, "k1");
     assert_int_equal(verify_free(k, sign_at(k, NOW), NOW), DLC_JWT_OK);
@@ -544,14 +558,14 @@ static void expect_refused(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
 static void test_set_refuses(void **state)
 {
     dlc_keyring *k = *state;
-    dlc_jwt_key none[] = {make_key("a", 1, 32, false), make_key("b", 2, 32, false)};
-    dlc_jwt_key two[] = {make_key("a", 1, 32, true), make_key("b", 2, 32, true)};
-    dlc_jwt_key shortkey[] = {make_key("a", 1, DLC_JWT_MIN_SECRET - 1, true)};
-    dlc_jwt_key longkey[] = {make_key("a", 1, 32, true)};
-    longkey[0].secret_len = DLC_JWT_MAX_SECRET + 1;
-    dlc_jwt_key dup[] = {make_key("a", 1, 32, true), make_key("a", 2, 32, false)};
-    dlc_jwt_key empty_kid[] = {make_key("", 1, 32, true)};
-    dlc_jwt_key long_kid[] = {make_key("a", 1, 32, true)};
+    dlc_keyring_key none[] = {make_key("a", 1, 32, false), make_key("b", 2, 32, false)};
+    dlc_keyring_key two[] = {make_key("a", 1, 32, true), make_key("b", 2, 32, true)};
+    dlc_keyring_key shortkey[] = {make_key("a", 1, DLC_KEYRING_MIN_SECRET - 1, true)};
+    dlc_keyring_key longkey[] = {make_key("a", 1, 32, true)};
+    longkey[0].secret_len = DLC_KEYRING_MAX_SECRET + 1;
+    dlc_keyring_key dup[] = {make_key("a", 1, 32, true), make_key("a", 2, 32, false)};
+    dlc_keyring_key empty_kid[] = {make_key("", 1, 32, true)};
+    dlc_keyring_key long_kid[] = {make_key("a", 1, 32, true)};
     memset(long_kid[0].kid, 'x', sizeof long_kid[0].kid);
 
     expect_refused(k, none, 2);
@@ -606,7 +620,7 @@ static void test_concurrent_republish(void **state)
     for (int i = 0; i < 200; i++) {
         /* k1 and k2 stay (readers' tokens must keep verifying) and swap the
          * primary role; a third key changes kid every round. */
-        dlc_jwt_key keys[3] = {make_key("k1", 0x11, 32, i % 2 == 0),
+        dlc_keyring_key keys[3] = {make_key("k1", 0x11, 32, i % 2 == 0),
                                make_key("k2", 0x22, 48, i % 2 != 0), make_key("", 3, 64, false)};
         snprintf(keys[2].kid, sizeof keys[2].kid, "gen-%d", i);
         assert_int_equal(dlc_keyring_set(r.k, keys, 3), 0);
@@ -626,11 +640,11 @@ static void retention_arithmetic(void **state)
 {
     (void)state;
     const int64_t h = 3600 * 1000;
-    assert_int_equal(dlc_jwt_retention_ms(24 * h, 2.0, 72 * h), 48 * h);
-    assert_int_equal(dlc_jwt_retention_ms(2 * h, 3.0, 72 * h), 6 * h);
-    assert_int_equal(dlc_jwt_retention_ms(72 * h, 3.0, 72 * h), 72 * h); /* capped */
-    assert_int_equal(dlc_jwt_retention_ms(1 * h, 1.0, 72 * h), 1 * h);
-    assert_int_equal(dlc_jwt_retention_ms(1 * h, 2.5, 72 * h), 2 * h + h / 2);
+    assert_int_equal(dlc_keyring_retention_ms(24 * h, 2.0, 72 * h), 48 * h);
+    assert_int_equal(dlc_keyring_retention_ms(2 * h, 3.0, 72 * h), 6 * h);
+    assert_int_equal(dlc_keyring_retention_ms(72 * h, 3.0, 72 * h), 72 * h); /* capped */
+    assert_int_equal(dlc_keyring_retention_ms(1 * h, 1.0, 72 * h), 1 * h);
+    assert_int_equal(dlc_keyring_retention_ms(1 * h, 2.5, 72 * h), 2 * h + h / 2);
 }
 
 int main(void)
@@ -660,6 +674,7 @@ int main(void)
         T(test_tampered_signature),
         T(test_truncated),
         T(test_noncanonical_signature),
+        T(test_noncanonical_header),
         T(test_long_secret),
         T(test_empty_and_null),
         T(test_four_parts),

@@ -11,7 +11,7 @@
 #include "gateway/openapi.h"
 #include "gateway/protodoc.h"
 #include "gateway/routes.h"
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
@@ -119,11 +119,11 @@ static void access_table_matches_the_core(void **state)
     (void)state;
     char err[256];
     dlc_dispatch *d = dlc_dispatch_new();
-    assert_int_equal(dlc_greet_register(d, err, sizeof err), 0);
-    assert_int_equal(dlc_system_register(d, err, sizeof err), 0);
-    assert_int_equal(dlc_auth_service_register(d, err, sizeof err), 0);
-    assert_int_equal(dlc_user_service_register(d, err, sizeof err), 0);
-    assert_int_equal(dlc_admin_service_register(d, err, sizeof err), 0);
+    assert_int_equal(dlc_svc_greet_register(d, err, sizeof err), 0);
+    assert_int_equal(dlc_svc_system_register(d, err, sizeof err), 0);
+    assert_int_equal(dlc_svc_auth_register(d, err, sizeof err), 0);
+    assert_int_equal(dlc_svc_users_register(d, err, sizeof err), 0);
+    assert_int_equal(dlc_svc_admin_register(d, err, sizeof err), 0);
     assert_int_equal(dlc_dispatch_count(d), dlc_openapi_method_count);
     for (size_t i = 0; i < dlc_dispatch_count(d); i++) {
         const dlc_method *m = dlc_dispatch_at(d, i);

@@ -1,3 +1,8 @@
+/*
+ * dlc_auth: the core's authentication state — hasher, keyring loading and
+ * its watcher, the master password — and the access check run before every
+ * non-public method.
+ */
 #include "rpc/core/auth/auth.h"
 
 #include "common/clock.h"
@@ -18,7 +23,7 @@
  * threads), and no more than there are CPUs: more threads would not hash
  * faster, only hold more memory and finish each hash later. */
 #define MAX_CONCURRENT_HASHES 4
-#define MAX_KEYS DLC_JWT_KEYRING_MAX
+#define MAX_KEYS DLC_KEYRING_MAX_KEYS
 /* Users whose authorization a core keeps (56 bytes each at most). */
 #define PRINCIPALS_MAX 65536
 /* Hashing the master password at start-up or on a reload may wait this long. */
@@ -157,7 +162,7 @@ static void configured_kid(const char *secret, char kid[64])
     sodium_bin2hex(kid + 4, 64 - 4, digest, 6);
 }
 
-static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
+static void key_from_row(const dlc_secret_row *row, dlc_keyring_key *key)
 {
     _Static_assert(sizeof key->kid == sizeof row->kid, "kid sizes differ");
     _Static_assert(sizeof key->secret >= sizeof row->secret, "secret sizes differ");
@@ -172,9 +177,9 @@ static void key_from_row(const dlc_secret_row *row, dlc_jwt_key *key)
 }
 
 /* True when the keyring holds exactly these keys already. */
-static bool unchanged(const dlc_auth *a, const dlc_jwt_key *keys, size_t n)
+static bool unchanged(const dlc_auth *a, const dlc_keyring_key *keys, size_t n)
 {
-    dlc_jwt_key current[MAX_KEYS];
+    dlc_keyring_key current[MAX_KEYS];
     size_t have = dlc_keyring_list(a->keyring, current, MAX_KEYS);
     bool same = have == n;
     for (size_t i = 0; same && i < n; i++)
@@ -192,7 +197,7 @@ static bool unchanged(const dlc_auth *a, const dlc_jwt_key *keys, size_t n)
  * Wipes the rows. 0, or -1 (no usable primary). */
 static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 {
-    dlc_jwt_key keys[MAX_KEYS];
+    dlc_keyring_key keys[MAX_KEYS];
     n = n < MAX_KEYS ? n : MAX_KEYS;
     for (size_t i = 0; i < n; i++)
         key_from_row(&rows[i], &keys[i]);
@@ -208,15 +213,15 @@ static int publish(dlc_auth *a, dlc_secret_row *rows, size_t n)
 int dlc_auth_load_keys(dlc_auth *a, const dlc_config *cfg, dlc_conn *conn, char *err, size_t errlen)
 {
     const char *configured = cfg->auth.jwt.secret;
-    unsigned char secret[DLC_JWT_MAX_SECRET];
+    unsigned char secret[DLC_KEYRING_MAX_SECRET];
     size_t len = strlen(configured);
     char kid[64] = "k-";
     if (len) {
         memcpy(secret, configured, len);
         configured_kid(configured, kid);
     } else {
-        len = DLC_JWT_GENERATED_SECRET;
-        dlc_jwt_generate(kid, secret);
+        len = DLC_KEYRING_GENERATED_SECRET;
+        dlc_keyring_generate(kid, secret);
     }
     dlc_secret_row rows[MAX_KEYS];
     size_t n = 0;

@@ -1,6 +1,8 @@
+/*
+ * dlc_jwt: signing tokens with libjwt and verifying them ourselves (shape,
+ * header, HMAC by libsodium, claims), as jwt.h describes.
+ */
 #include "rpc/core/auth/jwt.h"
-
-#include "common/snapshot.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -21,129 +23,6 @@ _Static_assert(sizeof(long) >= sizeof(int64_t), "libjwt grants must hold int64_t
  * the leeway can never overflow int64_t. */
 #define MAX_TIME_S INT64_C(10000000000000)
 #define MAX_LEEWAY_MS INT64_C(86400000)
-
-/* One published set of keys; replaced whole, never changed in place. */
-typedef struct {
-    size_t n;
-    dlc_jwt_key keys[];
-} snapshot;
-
-struct dlc_keyring {
-    dlc_snapshot keys; /* of snapshot */
-};
-
-/* ---- keyring ------------------------------------------------------------ */
-
-void dlc_jwt_generate(char kid[64], unsigned char *secret)
-{
-    unsigned char raw[6];
-    randombytes_buf(raw, sizeof raw);
-    if (kid) {
-        memcpy(kid, "k-", 3);
-        sodium_bin2hex(kid + 2, 64 - 2, raw, sizeof raw);
-    }
-    if (secret)
-        randombytes_buf(secret, DLC_JWT_GENERATED_SECRET);
-}
-
-static void snapshot_free(void *obj)
-{
-    snapshot *s = obj;
-    if (!s)
-        return;
-    sodium_memzero(s->keys, s->n * sizeof s->keys[0]);
-    free(s);
-}
-
-static const snapshot *current_snapshot(const dlc_keyring *k)
-{
-    return dlc_snapshot_get(&k->keys, NULL);
-}
-
-dlc_keyring *dlc_keyring_new(void)
-{
-    /* jti generation needs libsodium; doing it here keeps sign lock-free. */
-    if (sodium_init() < 0)
-        return NULL;
-    dlc_keyring *k = calloc(1, sizeof *k);
-    if (k && dlc_snapshot_init(&k->keys, snapshot_free) != 0) {
-        free(k);
-        return NULL;
-    }
-    return k;
-}
-
-void dlc_keyring_free(dlc_keyring *k)
-{
-    if (!k)
-        return;
-    dlc_snapshot_destroy(&k->keys);
-    free(k);
-}
-
-static bool key_valid(const dlc_jwt_key *key)
-{
-    size_t kid_len = strnlen(key->kid, sizeof key->kid);
-    return kid_len > 0 && kid_len < sizeof key->kid && key->secret_len >= DLC_JWT_MIN_SECRET &&
-           key->secret_len <= DLC_JWT_MAX_SECRET;
-}
-
-static bool keys_valid(const dlc_jwt_key *keys, size_t n)
-{
-    size_t primaries = 0;
-    if (!keys)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!key_valid(&keys[i]))
-            return false;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(keys[i].kid, keys[j].kid) == 0)
-                return false;
-        primaries += keys[i].primary;
-    }
-    return primaries == 1;
-}
-
-int dlc_keyring_set(dlc_keyring *k, const dlc_jwt_key *keys, size_t n)
-{
-    if (!k || !keys_valid(keys, n))
-        return -1;
-    snapshot *s = malloc(sizeof *s + n * sizeof s->keys[0]);
-    if (!s)
-        return -1;
-    s->n = n;
-    memcpy(s->keys, keys, n * sizeof keys[0]);
-    return dlc_snapshot_publish(&k->keys, s) ? 0 : -1;
-}
-
-size_t dlc_keyring_list(const dlc_keyring *k, dlc_jwt_key *out, size_t max)
-{
-    const snapshot *s = k ? current_snapshot(k) : NULL;
-    if (!s)
-        return 0;
-    size_t n = s->n < max ? s->n : max;
-    if (n > 0)
-        memcpy(out, s->keys, n * sizeof *out);
-    return s->n;
-}
-
-static bool key_live(const dlc_jwt_key *key, int64_t now_ms)
-{
-    return key->expires_at_ms == 0 || key->expires_at_ms > now_ms;
-}
-
-/* kid NULL: the primary key. Expired keys are never used. */
-static const dlc_jwt_key *find_key(const dlc_keyring *k, const char *kid, int64_t now_ms)
-{
-    const snapshot *s = current_snapshot(k);
-    for (size_t i = 0; s && i < s->n; i++) {
-        const dlc_jwt_key *key = &s->keys[i];
-        bool match = kid ? strcmp(key->kid, kid) == 0 : key->primary;
-        if (match && key_live(key, now_ms))
-            return key;
-    }
-    return NULL;
-}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -200,7 +79,7 @@ static bool json_str_copy(const json_t *v, char *dst, size_t cap, bool allow_emp
 
 /* ---- signing ------------------------------------------------------------ */
 
-static int add_claims(jwt_t *jwt, const dlc_jwt_key *key, const dlc_jwt_opts *o,
+static int add_claims(jwt_t *jwt, const dlc_keyring_key *key, const dlc_jwt_opts *o,
                       const dlc_claims *c)
 {
     return jwt_set_alg(jwt, JWT_ALG_HS256, key->secret, (int)key->secret_len) ||
@@ -214,7 +93,7 @@ static int add_claims(jwt_t *jwt, const dlc_jwt_key *key, const dlc_jwt_opts *o,
            jwt_add_grant_int(jwt, "exp", (long)c->exp) || jwt_add_grant(jwt, "jti", c->jti);
 }
 
-static char *encode(const dlc_jwt_key *key, const dlc_jwt_opts *o, const dlc_claims *c)
+static char *encode(const dlc_keyring_key *key, const dlc_jwt_opts *o, const dlc_claims *c)
 {
     jwt_t *jwt = NULL;
     if (jwt_new(&jwt) != 0)
@@ -233,7 +112,7 @@ dlc_jwt_rc dlc_jwt_sign(const dlc_keyring *k, const dlc_jwt_opts *o, const dlc_c
     if (!claims->sub[0] || !fits(claims->sub, sizeof claims->sub) ||
         !fits(claims->username, sizeof claims->username))
         return DLC_JWT_MALFORMED;
-    const dlc_jwt_key *key = find_key(k, NULL, now_ms);
+    const dlc_keyring_key *key = dlc_keyring_find(k, NULL, now_ms);
     if (!key)
         return DLC_JWT_NO_KEY;
 
@@ -257,50 +136,24 @@ dlc_jwt_rc dlc_jwt_sign(const dlc_keyring *k, const dlc_jwt_opts *o, const dlc_c
 
 /* ---- verification: token shape and header -------------------------------- */
 
-static int b64url_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
-}
-
 /* Unpadded base64url only: libjwt's own decoder skips junk characters, so
- * the whole token is held to the strict alphabet before it gets there. */
+ * the whole token is held to the strict alphabet before it gets there.
+ * s[len] is a '.' or the end, neither in the alphabet. */
 static bool b64url_valid(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if (b64url_value((unsigned char)s[i]) < 0)
-            return false;
-    return len % 4 != 1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    return strspn(s, alphabet) == len && len % 4 != 1;
 }
 
-/* Decodes a validated base64url string into out; false if it does not fit. */
+/* Decodes unpadded base64url into out by libsodium, which refuses
+ * non-canonical spellings (unused bits set); false also when the bytes do
+ * not fit in cap. */
 static bool b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap,
                           size_t *out_len)
 {
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t n = 0;
-    if (len / 4 * 3 + 2 > cap)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        acc = (acc << 6) | (uint32_t)b64url_value((unsigned char)s[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (unsigned char)(acc >> bits);
-        }
-    }
-    *out_len = n;
-    return true;
+    return sodium_base642bin(out, cap, s, len, NULL, out_len, NULL,
+                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
 }
 
 /* Size cap, exactly three base64url parts (header non-empty). head_len is
@@ -434,15 +287,15 @@ static dlc_jwt_rc check_claims(const char *b64, size_t len, const dlc_jwt_opts *
  * named, compared in constant time. libjwt 1.10's own check compares with
  * strcmp (timing leaks how much of a forged signature is right) and goes
  * through OpenSSL's slow per-call algorithm lookup. The signature must be
- * the canonical encoding of 32 bytes: 43 characters, unused bits zero. */
-static dlc_jwt_rc check_signature(const char *token, size_t signed_len, const dlc_jwt_key *key)
+ * the canonical encoding of 32 bytes: 43 characters, unused bits zero
+ * (b64url_decode refuses any other spelling). */
+static dlc_jwt_rc check_signature(const char *token, size_t signed_len, const dlc_keyring_key *key)
 {
     const char *sig = token + signed_len + 1;
     size_t sig_len = strlen(sig);
-    unsigned char got[crypto_auth_hmacsha256_BYTES + 3], want[crypto_auth_hmacsha256_BYTES];
+    unsigned char got[crypto_auth_hmacsha256_BYTES], want[crypto_auth_hmacsha256_BYTES];
     size_t n = 0;
-    if (sig_len != 43 || (b64url_value((unsigned char)sig[42]) & 3) != 0 ||
-        !b64url_decode(sig, sig_len, got, sizeof got, &n) || n != sizeof want)
+    if (!b64url_decode(sig, sig_len, got, sizeof got, &n) || n != sizeof want)
         return DLC_JWT_BAD_SIGNATURE;
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, key->secret, key->secret_len);
@@ -461,12 +314,12 @@ dlc_jwt_rc dlc_jwt_verify(const dlc_keyring *k, const dlc_jwt_opts *o, const cha
         return DLC_JWT_MALFORMED;
     size_t head_len = 0, signed_len = 0;
     dlc_jwt_rc rc = check_shape(token, &head_len, &signed_len);
-    char kid[sizeof((dlc_jwt_key *)0)->kid];
+    char kid[sizeof((dlc_keyring_key *)0)->kid];
     if (rc == DLC_JWT_OK)
         rc = read_header(token, head_len, kid, sizeof kid);
     if (rc != DLC_JWT_OK)
         return rc;
-    const dlc_jwt_key *key = find_key(k, kid, now_ms);
+    const dlc_keyring_key *key = dlc_keyring_find(k, kid, now_ms);
     if (!key)
         return DLC_JWT_UNKNOWN_KID;
     rc = check_signature(token, signed_len, key);
@@ -476,10 +329,4 @@ dlc_jwt_rc dlc_jwt_verify(const dlc_keyring *k, const dlc_jwt_opts *o, const cha
     if (rc == DLC_JWT_OK)
         *out = c;
     return rc;
-}
-
-int64_t dlc_jwt_retention_ms(int64_t ttl_ms, double factor, int64_t max_ms)
-{
-    double scaled = (double)ttl_ms * factor;
-    return scaled >= (double)max_ms ? max_ms : (int64_t)scaled;
 }

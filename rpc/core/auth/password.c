@@ -1,3 +1,7 @@
+/*
+ * dlc_password: argon2id hashing and verification on a bounded pool of
+ * threads with two fair, deadline-bounded queues (see password.h).
+ */
 #include "rpc/core/auth/password.h"
 
 #include "common/clock.h"

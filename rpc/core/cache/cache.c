@@ -1,3 +1,7 @@
+/*
+ * dlc_cache: the sharded, bounded TTL cache of byte strings behind the
+ * core's response cache (see cache.h).
+ */
 #include "rpc/core/cache/cache.h"
 
 #include <pthread.h>

@@ -1,3 +1,7 @@
+/*
+ * dlc_limiter: in-memory GCRA rate limiting, sharded, with bounded memory
+ * (see limiter.h).
+ */
 #include "rpc/core/limit/limiter.h"
 
 #include <pthread.h>

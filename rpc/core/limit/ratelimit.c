@@ -1,3 +1,7 @@
+/*
+ * dlc_ratelimit: the core's rate-limit policies — client keys, the rules
+ * of each policy, the in-memory or PostgreSQL store, the rate-limit headers.
+ */
 #include "rpc/core/limit/ratelimit.h"
 
 #include "common/clock.h"

@@ -1,13 +1,16 @@
+/*
+ * dlc_account: account rules the auth, user and admin services share —
+ * username and password shape, hashing and verifying with their failure
+ * mapping, the master password check, the Profile message.
+ */
 #include "rpc/core/services/account.h"
 
-#include "common/clock.h"
 #include "common/text.h"
 #include "rpc/core/auth/auth.h"
 #include "rpc/core/limit/ratelimit.h"
 #include "rpc/core/svc.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
 bool dlc_account_username_ok(const char *name)
@@ -79,16 +82,6 @@ dlc_code dlc_account_check_master(dlc_call *call, const char *password)
     return dlc_account_verify(call, hash[0] ? hash : NULL, password);
 }
 
-char *dlc_account_time(dlc_call *call, int64_t wall_ms)
-{
-    char *buf = dlc_arena_alloc(call->arena, 32);
-    if (buf && wall_ms == 0)
-        buf[0] = '\0';
-    else if (buf)
-        dlc_clock_rfc3339(wall_ms, buf, 32);
-    return buf;
-}
-
 Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u)
 {
     Dlc__V1__Profile *p = (Dlc__V1__Profile *)dlc_call_message(call, &dlc__v1__profile__descriptor);
@@ -99,44 +92,9 @@ Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u)
     p->description = dlc_arena_strdup(call->arena, u->description);
     p->current_goal = dlc_arena_strdup(call->arena, u->current_goal);
     p->is_admin = u->is_admin;
-    p->created_at = dlc_account_time(call, u->created_at_ms);
-    p->last_login = dlc_account_time(call, u->last_login_ms);
+    p->created_at = dlc_svc_time(call, u->created_at_ms);
+    p->last_login = dlc_svc_time(call, u->last_login_ms);
     return p->username && p->description && p->current_goal && p->created_at && p->last_login
                ? p
                : NULL;
-}
-
-/* Page tokens are opaque to clients: "p" + a row id, in hex. */
-char *dlc_account_page_token(dlc_call *call, int64_t cursor)
-{
-    return dlc_arena_printf(call->arena, "p%llx", (unsigned long long)cursor);
-}
-
-static bool parse_page_token(const char *token, int64_t *cursor)
-{
-    char *end;
-    if (token[0] == '\0') {
-        *cursor = 0;
-        return true;
-    }
-    if (token[0] != 'p' || token[1] == '\0')
-        return false;
-    unsigned long long v = strtoull(token + 1, &end, 16);
-    *cursor = (int64_t)v;
-    return *end == '\0' && v > 0 && v <= INT64_MAX;
-}
-
-dlc_code dlc_account_page(dlc_call *call, int32_t page_size, const char *page_token, int def,
-                          int max, int *limit, int64_t *cursor)
-{
-    if (!parse_page_token(page_token, cursor)) {
-        dlc_status_violation(&call->status, "page_token", "is not a token this API gave out");
-        return dlc_account_invalid(call);
-    }
-    if (page_size < 0) {
-        dlc_status_violation(&call->status, "page_size", "must not be negative");
-        return dlc_account_invalid(call);
-    }
-    *limit = page_size == 0 ? def : page_size > max ? max : page_size;
-    return DLC_OK;
 }

@@ -42,18 +42,7 @@ dlc_code dlc_account_check_master(dlc_call *call, const char *password);
 /* INVALID_ARGUMENT "invalid_argument" after violations were added. */
 dlc_code dlc_account_invalid(dlc_call *call);
 
-/* RFC 3339 in the call's arena; "" for 0 (never). */
-char *dlc_account_time(dlc_call *call, int64_t wall_ms);
-
 /* The Profile of u, from the call's arena (NULL when out of memory). */
 Dlc__V1__Profile *dlc_account_profile(dlc_call *call, const dlc_user *u);
-
-/* Paging: page_size 0 → def, capped at max, negative refused; page_token
- * "" → from the start, else one this API gave out. OK with *limit and
- * *cursor set, or INVALID_ARGUMENT naming the field. */
-dlc_code dlc_account_page(dlc_call *call, int32_t page_size, const char *page_token, int def,
-                          int max, int *limit, int64_t *cursor);
-/* The opaque token that continues after (or before) cursor. */
-char *dlc_account_page_token(dlc_call *call, int64_t cursor);
 
 #endif

@@ -1,3 +1,7 @@
+/*
+ * AuthService: RegisterUser, Login, AdminLogin and CompletePasswordReset,
+ * and the tokens they issue.
+ */
 #include "rpc/core/services/auth.h"
 
 #include "common/clock.h"
@@ -50,7 +54,7 @@ static dlc_code register_user(dlc_call *call, const ProtobufCMessage *in, Protob
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     r->id = u.id;
     r->username = dlc_arena_strdup(call->arena, u.username);
-    r->created_at = dlc_account_time(call, u.created_at_ms);
+    r->created_at = dlc_svc_time(call, u.created_at_ms);
     dlc_user_clear(&u);
     *out = &r->base;
     return DLC_OK;
@@ -76,7 +80,7 @@ static dlc_code issue(dlc_call *call, const dlc_claims *claims, ProtobufCMessage
     free(token);
     r->token_type = "Bearer";
     r->expires_in = issued.exp - issued.iat;
-    r->expires_at = dlc_account_time(call, issued.exp * 1000);
+    r->expires_at = dlc_svc_time(call, issued.exp * 1000);
     *out = &r->base;
     return DLC_OK;
 }
@@ -192,7 +196,7 @@ static dlc_code complete_reset(dlc_call *call, const ProtobufCMessage *in, Proto
     return DLC_OK;
 }
 
-int dlc_auth_service_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_auth_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"RegisterUser", DLC_ACCESS_PUBLIC, register_user, DLC_METHOD_WRITES},

@@ -4,6 +4,6 @@
 
 #include "rpc/runtime/dispatch.h"
 
-int dlc_auth_service_register(dlc_dispatch *d, char *err, size_t errlen);
+int dlc_svc_auth_register(dlc_dispatch *d, char *err, size_t errlen);
 
 #endif

@@ -1,11 +1,17 @@
+/*
+ * GreetService: Greet (cached for anonymous callers), GreetV2, and the
+ * caller's greet history (ListHistory).
+ */
 #include "rpc/core/services/greet.h"
 
 #include "common/text.h"
 #include "dlc/v1/greet.pb-c.h"
 #include "rpc/core/auth/auth.h"
 #include "rpc/core/limit/ratelimit.h"
-#include "rpc/core/services/account.h"
+#include "rpc/core/services/paging.h"
 #include "rpc/core/svc.h"
+#include "storage/greetings.h"
+#include "storage/users.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -128,22 +134,21 @@ static dlc_code greet_v2(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     return reply(call, out, msg);
 }
 
-static dlc_code fill_history(dlc_call *call, dlc_greeting *g, size_t n, int limit,
+static dlc_code fill_history(dlc_call *call, dlc_greeting *g, size_t n, dlc_page *page,
                              Dlc__V1__ListHistoryResponse *r)
 {
-    size_t shown = n > (size_t)limit ? (size_t)limit : n;
-    r->greetings = dlc_arena_zalloc(call->arena, (shown ? shown : 1) * sizeof *r->greetings);
-    for (size_t i = 0; r->greetings && i < shown; i++) {
+    r->greetings = dlc_paging_slots(call, page, n);
+    for (size_t i = 0; r->greetings && i < page->shown; i++) {
         Dlc__V1__Greeting *item =
             (Dlc__V1__Greeting *)dlc_call_message(call, &dlc__v1__greeting__descriptor);
         if (!item)
             return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
         item->message = dlc_arena_strdup(call->arena, g[i].message);
-        item->created_at = dlc_account_time(call, g[i].created_at_ms);
+        item->created_at = dlc_svc_time(call, g[i].created_at_ms);
         r->greetings[i] = item;
     }
-    r->n_greetings = shown;
-    r->next_page_token = n > shown ? dlc_account_page_token(call, g[shown - 1].id) : "";
+    r->n_greetings = page->shown;
+    r->next_page_token = page->more ? dlc_paging_token(call, g[page->shown - 1].id) : "";
     return r->greetings ? DLC_OK : dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
 }
 
@@ -151,15 +156,14 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
 {
     const Dlc__V1__ListHistoryRequest *rq = (const Dlc__V1__ListHistoryRequest *)in;
     const dlc_principal *who = call->principal;
-    int limit;
-    int64_t before = 0;
-    if (dlc_account_page(call, rq->page_size, rq->page_token, HISTORY_DEFAULT_PAGE,
-                         HISTORY_MAX_PAGE, &limit, &before) != DLC_OK)
+    dlc_page page;
+    if (dlc_paging_begin(call, rq->page_size, rq->page_token, HISTORY_DEFAULT_PAGE,
+                         HISTORY_MAX_PAGE, &page) != DLC_OK)
         return call->status.code;
     dlc_greeting *g = NULL;
     size_t n = 0; /* one more than a page tells whether another follows */
-    dlc_db_rc rc = who->user_id > 0 ? dlc_greetings_list(dlc_svc_db(call), who->user_id, before,
-                                                         limit + 1, call->deadline_ms, &g, &n)
+    dlc_db_rc rc = who->user_id > 0 ? dlc_greetings_list(dlc_svc_db(call), who->user_id, page.cursor,
+                                                         page.limit + 1, call->deadline_ms, &g, &n)
                                     : DLC_DB_OK;
     if (rc != DLC_DB_OK)
         return dlc_svc_db_fail(call, rc, "greet history", NULL);
@@ -167,7 +171,7 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
         call, &dlc__v1__list_history_response__descriptor);
     if (!r)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
-    dlc_code code = fill_history(call, g, n, limit, r);
+    dlc_code code = fill_history(call, g, n, &page, r);
     for (size_t i = 0; i < n; i++)
         free(g[i].message);
     free(g);
@@ -175,7 +179,7 @@ static dlc_code list_history(dlc_call *call, const ProtobufCMessage *in, Protobu
     return code;
 }
 
-int dlc_greet_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_greet_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"Greet", DLC_ACCESS_PUBLIC, greet_v1, 0},

@@ -6,6 +6,6 @@
 
 #define DLC_GREET_NAME_MAX_CHARS 100
 
-int dlc_greet_register(dlc_dispatch *d, char *err, size_t errlen);
+int dlc_svc_greet_register(dlc_dispatch *d, char *err, size_t errlen);
 
 #endif

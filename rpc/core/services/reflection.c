@@ -95,8 +95,8 @@ static Dlc__V1__ServiceInfo *service_info(dlc_call *call, const dlc_dispatch *d,
     return si;
 }
 
-dlc_code dlc_reflection_list_services(dlc_call *call, const ProtobufCMessage *in,
-                                      ProtobufCMessage **out)
+dlc_code dlc_svc_reflection_list_services(dlc_call *call, const ProtobufCMessage *in,
+                                          ProtobufCMessage **out)
 {
     (void)in;
     if (may_reflect(call) != DLC_OK)
@@ -118,8 +118,8 @@ dlc_code dlc_reflection_list_services(dlc_call *call, const ProtobufCMessage *in
     return DLC_OK;
 }
 
-dlc_code dlc_reflection_descriptor_set(dlc_call *call, const ProtobufCMessage *in,
-                                       ProtobufCMessage **out)
+dlc_code dlc_svc_reflection_descriptor_set(dlc_call *call, const ProtobufCMessage *in,
+                                           ProtobufCMessage **out)
 {
     (void)in;
     if (may_reflect(call) != DLC_OK)

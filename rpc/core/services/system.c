@@ -1,3 +1,7 @@
+/*
+ * SystemService: Check (health) and GetInfo, with the reflection methods
+ * of reflection.c bound alongside.
+ */
 #include "rpc/core/services/system.h"
 
 #include "common/clock.h"
@@ -94,14 +98,14 @@ static dlc_code get_info(dlc_call *call, const ProtobufCMessage *in, ProtobufCMe
     return DLC_OK;
 }
 
-int dlc_system_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_system_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"Check", DLC_ACCESS_PUBLIC, check, 0},
         {"GetInfo", DLC_ACCESS_PUBLIC, get_info, 0},
         /* admin or public by rpc.reflection: the handlers check */
-        {"ListServices", DLC_ACCESS_PUBLIC, dlc_reflection_list_services, 0},
-        {"GetFileDescriptorSet", DLC_ACCESS_PUBLIC, dlc_reflection_descriptor_set, 0},
+        {"ListServices", DLC_ACCESS_PUBLIC, dlc_svc_reflection_list_services, 0},
+        {"GetFileDescriptorSet", DLC_ACCESS_PUBLIC, dlc_svc_reflection_descriptor_set, 0},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__system_service__descriptor, bindings,
                                     sizeof bindings / sizeof bindings[0], err, errlen);

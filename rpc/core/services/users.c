@@ -1,3 +1,4 @@
+/* UserService: the caller's own profile — GetMe, UpdateMe, ChangePassword. */
 #include "rpc/core/services/users.h"
 
 #include "common/text.h"
@@ -134,7 +135,7 @@ static dlc_code change_password(dlc_call *call, const ProtobufCMessage *in, Prot
     return DLC_OK;
 }
 
-int dlc_user_service_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_users_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     static const dlc_binding bindings[] = {
         {"GetMe", DLC_ACCESS_USER, get_me, 0},

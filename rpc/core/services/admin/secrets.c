@@ -1,8 +1,12 @@
-#include "rpc/core/services/secrets.h"
+/*
+ * AdminService's JWT secret methods: list the signing keys by fingerprint,
+ * add one, rotate the primary.
+ */
+#include "rpc/core/services/admin/secrets.h"
 
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"
-#include "rpc/core/auth/jwt.h"
+#include "rpc/core/auth/keyring.h"
 #include "rpc/core/svc.h"
 #include "storage/secrets.h"
 
@@ -26,7 +30,8 @@ static Dlc__V1__JwtSecret *to_message(dlc_call *call, const dlc_secret_info *inf
     return m->kid && m->secret_sha256 ? m : NULL;
 }
 
-dlc_code dlc_secrets_svc_list(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_list(dlc_call *call, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out)
 {
     (void)in;
     dlc_secret_info *infos = NULL;
@@ -61,15 +66,15 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
 {
     const dlc_config *cfg = dlc_svc_config(call);
     int64_t now = dlc_clock_wall_ms();
-    int64_t retire = primary ? now + dlc_jwt_retention_ms(
+    int64_t retire = primary ? now + dlc_keyring_retention_ms(
                                          cfg->auth.jwt.ttl_ms,
                                          cfg->auth.jwt.secret_retention.retention_factor,
                                          cfg->auth.jwt.secret_retention.max_retention_ms)
                              : 0;
     char kid[64];
-    dlc_jwt_generate(kid, NULL);
+    dlc_keyring_generate(kid, NULL);
     dlc_secret_new s = {kid, secret, len, primary, expires_in_s ? now + expires_in_s * 1000 : 0,
-                        retire, DLC_JWT_KEYRING_MAX};
+                        retire, DLC_KEYRING_MAX_KEYS};
     dlc_secret_add_rc added;
     dlc_db_rc rc = dlc_secrets_add(dlc_svc_db(call), &s, call->deadline_ms, &added);
     if (rc != DLC_DB_OK)
@@ -80,7 +85,7 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
         return dlc_call_fail(call, DLC_ABORTED, "too_many_secrets",
                              "at most %d live signing secrets: let one expire, or clean up "
                              "expired ones, first",
-                             DLC_JWT_KEYRING_MAX);
+                             DLC_KEYRING_MAX_KEYS);
     dlc_secret_info *infos = NULL;
     size_t n = 0;
     rc = dlc_secrets_list(dlc_svc_db(call), call->deadline_ms, &infos, &n);
@@ -98,14 +103,15 @@ static dlc_code store(dlc_call *call, const unsigned char *secret, size_t len, b
 
 static bool secret_ok(dlc_call *call, const char *field, size_t len)
 {
-    if (len >= DLC_JWT_MIN_SECRET && len <= DLC_JWT_MAX_SECRET)
+    if (len >= DLC_KEYRING_MIN_SECRET && len <= DLC_KEYRING_MAX_SECRET)
         return true;
-    dlc_status_violation(&call->status, field, "must be %d to %d bytes", DLC_JWT_MIN_SECRET,
-                         DLC_JWT_MAX_SECRET);
+    dlc_status_violation(&call->status, field, "must be %d to %d bytes", DLC_KEYRING_MIN_SECRET,
+                         DLC_KEYRING_MAX_SECRET);
     return false;
 }
 
-dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_add(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out)
 {
     const Dlc__V1__AddJwtSecretRequest *rq = (const Dlc__V1__AddJwtSecretRequest *)in;
     bool ok = secret_ok(call, "secret", strlen(rq->secret));
@@ -120,16 +126,16 @@ dlc_code dlc_secrets_svc_add(dlc_call *call, const ProtobufCMessage *in, Protobu
                  rq->expires_in, out);
 }
 
-dlc_code dlc_secrets_svc_rotate(dlc_call *call, const ProtobufCMessage *in,
-                                ProtobufCMessage **out)
+dlc_code dlc_svc_admin_secrets_rotate(dlc_call *call, const ProtobufCMessage *in,
+                                      ProtobufCMessage **out)
 {
     const Dlc__V1__RotateJwtSecretRequest *rq = (const Dlc__V1__RotateJwtSecretRequest *)in;
     size_t len = strlen(rq->new_secret);
     if (len && !secret_ok(call, "new_secret", len))
         return dlc_call_fail(call, DLC_INVALID_ARGUMENT, "invalid_argument", "invalid secret");
-    unsigned char generated[DLC_JWT_GENERATED_SECRET];
+    unsigned char generated[DLC_KEYRING_GENERATED_SECRET];
     if (!len)
-        dlc_jwt_generate(NULL, generated);
+        dlc_keyring_generate(NULL, generated);
     dlc_code code = store(call, len ? (const unsigned char *)rq->new_secret : generated,
                           len ? len : sizeof generated, true, 0, out);
     sodium_memzero(generated, sizeof generated);

@@ -1,13 +1,14 @@
 /* AdminService: users (list, allow a password reset, delete, revoke tokens)
  * and the revocation of master-password tokens here; the JWT
  * secrets in secrets.c, the cache flush in cache.c. */
-#include "rpc/core/services/admin.h"
+#include "rpc/core/services/admin/admin.h"
 
 #include "dlc/v1/admin.pb-c.h"
 #include "rpc/core/auth/reset_code.h"
 #include "rpc/core/services/account.h"
-#include "rpc/core/services/cache.h"
-#include "rpc/core/services/secrets.h"
+#include "rpc/core/services/admin/cache.h"
+#include "rpc/core/services/paging.h"
+#include "rpc/core/services/admin/secrets.h"
 #include "rpc/core/svc.h"
 #include "storage/admin_tokens.h"
 
@@ -18,40 +19,38 @@
 #define LIST_DEFAULT_PAGE 50
 #define LIST_MAX_PAGE 200
 
-static dlc_code fill_page(dlc_call *call, dlc_user *users, size_t n, int limit,
+static dlc_code fill_page(dlc_call *call, dlc_user *users, size_t n, dlc_page *page,
                           Dlc__V1__ListUsersResponse *r)
 {
-    size_t shown = n > (size_t)limit ? (size_t)limit : n;
-    r->users = dlc_arena_zalloc(call->arena, (shown ? shown : 1) * sizeof *r->users);
-    for (size_t i = 0; r->users && i < shown; i++) {
+    r->users = dlc_paging_slots(call, page, n);
+    for (size_t i = 0; r->users && i < page->shown; i++) {
         r->users[i] = dlc_account_profile(call, &users[i]);
         if (!r->users[i])
             return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     }
-    r->n_users = shown;
-    r->next_page_token = n > shown ? dlc_account_page_token(call, users[shown - 1].id) : "";
+    r->n_users = page->shown;
+    r->next_page_token = page->more ? dlc_paging_token(call, users[page->shown - 1].id) : "";
     return r->users ? DLC_OK : dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
 }
 
 static dlc_code list_users(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
 {
     const Dlc__V1__ListUsersRequest *rq = (const Dlc__V1__ListUsersRequest *)in;
-    int64_t after = 0;
-    int limit;
-    if (dlc_account_page(call, rq->page_size, rq->page_token, LIST_DEFAULT_PAGE,
-                         LIST_MAX_PAGE, &limit, &after) != DLC_OK)
+    dlc_page page;
+    if (dlc_paging_begin(call, rq->page_size, rq->page_token, LIST_DEFAULT_PAGE, LIST_MAX_PAGE,
+                         &page) != DLC_OK)
         return call->status.code;
     dlc_user *users = NULL;
     size_t n = 0; /* one more than a page tells whether another follows */
-    dlc_db_rc rc =
-        dlc_users_list(dlc_svc_db(call), after, limit + 1, call->deadline_ms, &users, &n);
+    dlc_db_rc rc = dlc_users_list(dlc_svc_db(call), page.cursor, page.limit + 1, call->deadline_ms,
+                                  &users, &n);
     if (rc != DLC_DB_OK)
         return dlc_svc_db_fail(call, rc, "list users", NULL);
     Dlc__V1__ListUsersResponse *r = (Dlc__V1__ListUsersResponse *)dlc_call_message(
         call, &dlc__v1__list_users_response__descriptor);
     if (!r)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
-    dlc_code code = fill_page(call, users, n, limit, r);
+    dlc_code code = fill_page(call, users, n, &page, r);
     for (size_t i = 0; i < n; i++)
         dlc_user_clear(&users[i]);
     free(users);
@@ -88,7 +87,7 @@ static dlc_code allow_reset(dlc_call *call, const ProtobufCMessage *in, Protobuf
     r->username = dlc_arena_strdup(call->arena, u.username);
     r->allow_password_reset = u.allow_password_reset;
     r->reset_code = code; /* shown this once: only its digest is stored */
-    r->expires_at = dlc_account_time(call, u.reset_expires_at_ms);
+    r->expires_at = dlc_svc_time(call, u.reset_expires_at_ms);
     dlc_user_clear(&u);
     *out = &r->base;
     return DLC_OK;
@@ -145,7 +144,7 @@ static dlc_code revoke_admin_tokens(dlc_call *call, const ProtobufCMessage *in,
     return answer_empty(call, &dlc__v1__revoke_admin_tokens_response__descriptor, out);
 }
 
-int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
+int dlc_svc_admin_register(dlc_dispatch *d, char *err, size_t errlen)
 {
     /* AllowPasswordReset is not flagged: its answer is a reset code, which
      * must not be kept to be replayed; a repeat issues a new code that
@@ -156,10 +155,10 @@ int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen)
         {"DeleteUser", DLC_ACCESS_ADMIN, delete_user, DLC_METHOD_WRITES},
         {"RevokeUserTokens", DLC_ACCESS_ADMIN, revoke_user_tokens, DLC_METHOD_WRITES},
         {"RevokeAdminTokens", DLC_ACCESS_ADMIN, revoke_admin_tokens, DLC_METHOD_WRITES},
-        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_secrets_svc_list, 0},
-        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_add, DLC_METHOD_WRITES},
-        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_secrets_svc_rotate, DLC_METHOD_WRITES},
-        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_cache_svc_flush, DLC_METHOD_WRITES},
+        {"ListJwtSecrets", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_list, 0},
+        {"AddJwtSecret", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_add, DLC_METHOD_WRITES},
+        {"RotateJwtSecret", DLC_ACCESS_ADMIN, dlc_svc_admin_secrets_rotate, DLC_METHOD_WRITES},
+        {"FlushCache", DLC_ACCESS_PUBLIC, dlc_svc_admin_cache_flush, DLC_METHOD_WRITES},
     };
     return dlc_dispatch_add_service(d, &dlc__v1__admin_service__descriptor, bindings,
                                     sizeof bindings / sizeof bindings[0], err, errlen);

@@ -1,4 +1,8 @@
-#include "rpc/core/services/cache.h"
+/*
+ * AdminService/FlushCache: empties the response cache of every core, for an
+ * admin token or the master password.
+ */
+#include "rpc/core/services/admin/cache.h"
 
 #include "common/clock.h"
 #include "dlc/v1/admin.pb-c.h"
@@ -24,7 +28,8 @@ static dlc_code check_admin(dlc_call *call)
     return dlc_account_check_master(call, password);
 }
 
-dlc_code dlc_cache_svc_flush(dlc_call *call, const ProtobufCMessage *in, ProtobufCMessage **out)
+dlc_code dlc_svc_admin_cache_flush(dlc_call *call, const ProtobufCMessage *in,
+                                   ProtobufCMessage **out)
 {
     (void)in;
     if (check_admin(call) != DLC_OK)

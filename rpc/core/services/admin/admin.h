@@ -5,6 +5,6 @@
 
 #include "rpc/runtime/dispatch.h"
 
-int dlc_admin_service_register(dlc_dispatch *d, char *err, size_t errlen);
+int dlc_svc_admin_register(dlc_dispatch *d, char *err, size_t errlen);
 
 #endif
