@@ -150,6 +150,9 @@ static const key_def keys[] = {
      .hi = 86400, .flags = F_RELOAD},
     {KEY("logging.level", T_ENUM, logging.level, "info"), .choices = levels, .flags = F_RELOAD},
     {KEY("logging.json", T_BOOL, logging.json, "true")},
+    {KEY("logging.access", T_BOOL, logging.access, "true"), .flags = F_RELOAD},
+    /* The core's admin HTTP listener (metrics, probes); "": none. */
+    {KEY("admin.listen", T_STR, admin.listen, "127.0.0.1:9091")},
     {KEY("telemetry.enabled", T_BOOL, telemetry.enabled, "false")},
     {KEY("telemetry.sampler.type", T_ENUM, telemetry.sampler.type, "parentbased_always_on"),
      .choices = samplers, .flags = F_RELOAD},

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 static _Atomic int g_level = DLC_LOG_INFO;
 static _Atomic bool g_json = true;
+static _Atomic bool g_access = true;
 static const char *g_service = "";
 
 static const char *const LEVEL_NAMES[] = {"debug", "info", "warn", "error"};
@@ -42,6 +44,16 @@ int dlc_log_parse_level(const char *text, dlc_log_level *out)
 void dlc_log_set_json(bool json)
 {
     atomic_store(&g_json, json);
+}
+
+void dlc_log_set_access(bool on)
+{
+    atomic_store(&g_access, on);
+}
+
+bool dlc_log_access_enabled(void)
+{
+    return atomic_load(&g_access);
 }
 
 void dlc_log_set_service(const char *name)
@@ -119,40 +131,91 @@ static void put_field(line *l, bool json, const char *key, const char *value)
     put_json_string(l, value);
 }
 
+/* A number as JSON (null when not finite), or as text for humans. */
+static void put_number(line *l, bool json, const char *key, double v)
+{
+    char num[48];
+    if (!isfinite(v))
+        snprintf(num, sizeof num, "null");
+    else if (v == (double)(long long)v && fabs(v) < 1e15)
+        snprintf(num, sizeof num, "%lld", (long long)v);
+    else
+        snprintf(num, sizeof num, "%.3f", v);
+    if (!json) {
+        put_field(l, false, key, num);
+        return;
+    }
+    if (l->full || !fits(l, strlen(key) + strlen(num) + 4)) {
+        l->full = true;
+        return;
+    }
+    put(l, ",");
+    put_json_string(l, key);
+    put(l, ":");
+    put(l, num);
+}
+
+/* The line's start: level, time, message and service. */
+static void begin_line(line *l, bool json, dlc_log_level level, const char *msg)
+{
+    char when[32];
+    dlc_clock_rfc3339_ms(dlc_clock_wall_ms(), when, sizeof when);
+    if (json) {
+        put(l, "{\"level\":\"");
+        put(l, LEVEL_NAMES[level]);
+        put(l, "\",\"time\":\"");
+        put(l, when);
+        put(l, "\",\"msg\":");
+        put_json_string(l, msg);
+    } else {
+        put(l, when);
+        put(l, " ");
+        put(l, LEVEL_NAMES[level]);
+        put(l, " ");
+        put(l, msg);
+    }
+    if (g_service[0])
+        put_field(l, json, "service", g_service);
+}
+
+static void end_line(line *l, bool json)
+{
+    if (json)
+        l->buf[l->len++] = '}';
+    l->buf[l->len++] = '\n';
+    ssize_t ignored = write(STDERR_FILENO, l->buf, l->len);
+    (void)ignored;
+}
+
 void dlc_log_kv(dlc_log_level level, const char *msg, ...)
 {
     if ((int)level < atomic_load(&g_level))
         return;
     bool json = atomic_load(&g_json);
-    char when[32];
-    dlc_clock_rfc3339_ms(dlc_clock_wall_ms(), when, sizeof when);
     line l = {.len = 0};
-    if (json) {
-        put(&l, "{\"level\":\"");
-        put(&l, LEVEL_NAMES[level]);
-        put(&l, "\",\"time\":\"");
-        put(&l, when);
-        put(&l, "\",\"msg\":");
-        put_json_string(&l, msg);
-    } else {
-        put(&l, when);
-        put(&l, " ");
-        put(&l, LEVEL_NAMES[level]);
-        put(&l, " ");
-        put(&l, msg);
-    }
-    if (g_service[0])
-        put_field(&l, json, "service", g_service);
+    begin_line(&l, json, level, msg);
     va_list ap;
     va_start(ap, msg);
     for (const char *k; (k = va_arg(ap, const char *)) != NULL;)
         put_field(&l, json, k, va_arg(ap, const char *));
     va_end(ap);
-    if (json)
-        l.buf[l.len++] = '}';
-    l.buf[l.len++] = '\n';
-    ssize_t ignored = write(STDERR_FILENO, l.buf, l.len);
-    (void)ignored;
+    end_line(&l, json);
+}
+
+void dlc_log_fields(dlc_log_level level, const char *msg, const dlc_log_field *f, size_t n)
+{
+    if ((int)level < atomic_load(&g_level))
+        return;
+    bool json = atomic_load(&g_json);
+    line l = {.len = 0};
+    begin_line(&l, json, level, msg);
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].is_num)
+            put_number(&l, json, f[i].key, f[i].num);
+        else
+            put_field(&l, json, f[i].key, f[i].str);
+    }
+    end_line(&l, json);
 }
 
 bool dlc_log_limit_take(dlc_log_limit *l, int per_second, int *held)

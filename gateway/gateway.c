@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "gateway/errors.h"
+#include "gateway/metrics.h"
 #include "gateway/proxy.h"
 #include "gateway/transcode.h"
 #include "rpc/runtime/contract.h"
@@ -40,6 +41,10 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
     gw->router = gw->routes ? dlc_router_new(gw->routes, dlc_endpoint_count, err, errlen) : NULL;
     if (!gw->router)
         return -1;
+    if (!(gw->metrics = dlc_gateway_metrics_new(gw))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     dlc_client_opts o = {
         .urls = (const char *const *)cfg->rpc.endpoints.items,
         .n_urls = cfg->rpc.endpoints.count,
@@ -56,6 +61,7 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t e
 void dlc_gateway_free(dlc_gateway *gw)
 {
     dlc_client_close(gw->client);
+    dlc_gateway_metrics_free(gw->metrics);
     dlc_router_free(gw->router);
     free(gw->routes);
     dlc_addr_list_free(gw->trusted);
@@ -357,16 +363,11 @@ void dlc_gateway_handle(void *app, const dlc_http_request *rq, dlc_http_response
     dlc_route_match m;
     dlc_route_result r = dlc_router_match(gw->router, rq->method, rq->path, &m);
     const dlc_endpoint *ep = r == DLC_ROUTE_FOUND ? m.route->target : NULL;
+    rs->route = ep ? (int)(ep - dlc_endpoints) + 1 : 0; /* access log, metrics */
     if (!ep)
         not_routed(r, &m, rs);
     else if (ep->local)
         ep->local(gw, rq, &m, rs);
     else
         call_endpoint(gw, ep, rq, &m, rs);
-    if (dlc_log_get_level() <= DLC_LOG_DEBUG) { /* an access log, for debugging */
-        char status[8];
-        snprintf(status, sizeof status, "%d", rs->status);
-        dlc_log_debug("http", "method", rq->method, "path", rq->path, "status", status,
-                      "request_id", rq->request_id);
-    }
 }

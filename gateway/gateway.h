@@ -45,6 +45,7 @@ struct dlc_gateway {
     dlc_route *routes; /* built from dlc_endpoints */
     int64_t start_wall_ms;
     atomic_bool draining;
+    struct dlc_gateway_metrics *metrics; /* owned (gateway/metrics.h) */
 };
 
 int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, char *err, size_t errlen);

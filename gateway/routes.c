@@ -4,6 +4,7 @@
  */
 #include "gateway/gateway.h"
 #include "gateway/local.h"
+#include "gateway/metrics.h"
 
 #define GREET "dlc.v1.GreetService/Greet"
 #define GREET_V2 "dlc.v1.GreetService/GreetV2"
@@ -16,6 +17,7 @@ const dlc_endpoint dlc_endpoints[] = {
     {"GET", "/api/version", .local = dlc_local_version},
     {"GET", "/api/info", .local = dlc_local_info},
     {"GET", "/api/v1/uptime", .local = dlc_local_uptime},
+    {"GET", "/metrics", .local = dlc_gateway_metrics_serve}, /* Prometheus */
     /* Greet */
     {"GET", "/api/v1/greet", .rpc = GREET},
     {"GET", "/api/v1/greet/{name}", .rpc = GREET},

@@ -3,6 +3,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "rpc/core/idempotency.h"
+#include "rpc/core/metrics.h"
 #include "rpc/core/services/admin.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
@@ -120,6 +121,11 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_core_free(core);
         return -1;
     }
+    if (!(core->metrics = dlc_core_metrics_new(core))) {
+        snprintf(err, errlen, "out of memory");
+        dlc_core_free(core);
+        return -1;
+    }
     return 0;
 }
 
@@ -127,6 +133,8 @@ void dlc_core_free(dlc_core *core)
 {
     dlc_listen_stop(core->housekeeping);
     core->housekeeping = NULL;
+    dlc_core_metrics_free(core->metrics);
+    core->metrics = NULL;
     dlc_ratelimit_free(core->ratelimit);
     core->ratelimit = NULL;
     dlc_cache_free(core->cache);
@@ -199,6 +207,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
         .worker_fini = worker_fini,
         .authorize = dlc_auth_authorize,
         .guard = &dlc_idem_guard,
+        .on_done = dlc_core_metrics_on_done,
     };
     return dlc_server_start(&opts, out, err, errlen);
 }
