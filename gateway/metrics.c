@@ -118,8 +118,8 @@ static void trace_id_of(const char *tp, char out[33])
     out[32] = '\0';
 }
 
-static void access_log(dlc_gateway *gw, const dlc_http_request *rq, const char *route,
-                       int status, int64_t us)
+static void access_log(dlc_gateway *gw, dlc_log_level level, const dlc_http_request *rq,
+                       const char *route, int status, int64_t us)
 {
     char ip[64], trace[33];
     dlc_proxy_client_ip(gw->trusted, rq->remote_addr, dlc_http_header(rq, "X-Forwarded-For"), ip,
@@ -131,7 +131,7 @@ static void access_log(dlc_gateway *gw, const dlc_http_request *rq, const char *
         DLC_LOG_NUM("duration_ms", (double)us / 1000.0), DLC_LOG_STR("client_ip", ip),
         DLC_LOG_STR("user_id", ""),                DLC_LOG_STR("trace_id", trace),
     };
-    dlc_log_fields(DLC_LOG_INFO, "http", f, sizeof f / sizeof f[0]);
+    dlc_log_fields(level, "http", f, sizeof f / sizeof f[0]);
 }
 
 void dlc_gateway_metrics_done(void *app, const dlc_http_request *rq, const dlc_http_response *rs,
@@ -147,8 +147,10 @@ void dlc_gateway_metrics_done(void *app, const dlc_http_request *rq, const dlc_h
         dlc_metric_add(gm->requests, dlc_metric_series(gm->requests, idx), 1);
         dlc_metric_observe(gm->durations, dlc_metric_series(gm->durations, idx), us);
     }
-    if (dlc_log_access_enabled() && dlc_log_get_level() <= DLC_LOG_INFO)
-        access_log(gw, rq, route < dlc_endpoint_count ? dlc_endpoints[route].pattern : "",
+    /* logging.access off: the lines are debug ones (as in the core) */
+    dlc_log_level level = dlc_log_access_enabled() ? DLC_LOG_INFO : DLC_LOG_DEBUG;
+    if (dlc_log_get_level() <= level)
+        access_log(gw, level, rq, route < dlc_endpoint_count ? dlc_endpoints[route].pattern : "",
                    rs->status, us);
 }
 

@@ -2,7 +2,7 @@
  * dlc_gateway_metrics: the gateway's metric families (common/metrics) and
  * its access log. Every request, once answered, is counted by route
  * template, method and status, timed by route, and logged as one "http"
- * line at info (logging.access): request id, method, route, status,
+ * line at info (at debug when logging.access is off): request id, method, route, status,
  * duration_ms, client_ip, trace_id. GET /metrics serves the exposition.
  *
  * Label values come from the route table (never raw paths), a fixed list
