@@ -97,15 +97,23 @@ static void put(line *l, const char *s)
 static void put_json_string(line *l, const char *s)
 {
     l->buf[l->len++] = '"'; /* callers checked room for the quotes */
-    for (const unsigned char *p = (const unsigned char *)s; *p && !l->full; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p && !l->full;) {
+        size_t plain = 0; /* a run that needs no escape goes in one copy */
+        while (p[plain] >= 0x20 && p[plain] != '"' && p[plain] != '\\')
+            plain++;
+        if (plain) {
+            size_t room = sizeof l->buf - TAIL - l->len;
+            put_raw(l, (const char *)p, plain < room ? plain : room);
+            p += plain;
+            continue;
+        }
         char esc[8];
         if (*p == '"' || *p == '\\')
             snprintf(esc, sizeof esc, "\\%c", *p);
-        else if (*p < 0x20)
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
         else
-            esc[0] = (char)*p, esc[1] = '\0';
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
         put(l, esc);
+        p++;
     }
     l->buf[l->len++] = '"';
 }
@@ -156,10 +164,25 @@ static void put_number(line *l, bool json, const char *key, double v)
 }
 
 /* The line's start: level, time, message and service. */
+/* The time as RFC 3339 with milliseconds; each thread keeps the text of the
+ * last second it formatted (formatting a date costs more than a line). */
+static void now_text(char when[32])
+{
+    static _Thread_local long long second = -1;
+    static _Thread_local char prefix[32]; /* "2026-11-26T10:00:00" */
+    int64_t ms = dlc_clock_wall_ms();
+    if (ms / 1000 != second) {
+        dlc_clock_rfc3339(ms, prefix, sizeof prefix);
+        prefix[strcspn(prefix, "Z")] = '\0';
+        second = ms / 1000;
+    }
+    snprintf(when, 32, "%.19s.%03uZ", prefix, (unsigned)(ms % 1000));
+}
+
 static void begin_line(line *l, bool json, dlc_log_level level, const char *msg)
 {
     char when[32];
-    dlc_clock_rfc3339_ms(dlc_clock_wall_ms(), when, sizeof when);
+    now_text(when);
     if (json) {
         put(l, "{\"level\":\"");
         put(l, LEVEL_NAMES[level]);

@@ -54,10 +54,14 @@ const size_t dlc_metrics_latency_bound_count =
 
 size_t dlc_metrics_status_index(int status)
 {
-    char text[8];
-    snprintf(text, sizeof text, "%d", status);
-    for (size_t i = 0; i + 1 < dlc_metrics_status_count; i++) {
-        if (strcmp(dlc_metrics_statuses[i], text) == 0)
+    /* dlc_metrics_statuses as numbers, in the same order */
+    static const short codes[] = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 408,
+                                  409, 413, 415, 422, 429, 499, 500, 501, 502, 503, 504};
+    _Static_assert(sizeof codes / sizeof codes[0] + 1 ==
+                       sizeof dlc_metrics_statuses / sizeof dlc_metrics_statuses[0],
+                   "one code per status label but \"other\"");
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        if (codes[i] == status)
             return i;
     }
     return dlc_metrics_status_count - 1;
