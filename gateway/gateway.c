@@ -117,6 +117,10 @@ void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response 
 {
     const Dlc__Rpc__V1__Response *r = reply->response;
     for (size_t i = 0; r && i < r->n_metadata; i++) {
+        if (strcmp(r->metadata[i]->key, DLC_MD_USER_ID) == 0) { /* the access log's, no header */
+            snprintf(rs->user_id, sizeof rs->user_id, "%s", r->metadata[i]->value);
+            continue;
+        }
         char name[64];
         header_name(r->metadata[i]->key, name, sizeof name);
         dlc_http_add_header(rs, name, r->metadata[i]->value);

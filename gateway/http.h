@@ -38,6 +38,7 @@ typedef struct {
     size_t headers_len;
     bool close;               /* ask the client to close the connection */
     int route;                /* for logs and metrics: the application's route + 1; 0: none */
+    char user_id[24];         /* for the access log: the caller's user id, or "" */
 } dlc_http_response;
 
 typedef void (*dlc_http_handler)(void *app, const dlc_http_request *rq, dlc_http_response *rs);

@@ -119,7 +119,7 @@ static void trace_id_of(const char *tp, char out[33])
 }
 
 static void access_log(dlc_gateway *gw, dlc_log_level level, const dlc_http_request *rq,
-                       const char *route, int status, int64_t us)
+                       const char *route, const dlc_http_response *rs, int64_t us)
 {
     char ip[64], trace[33];
     dlc_proxy_client_ip(gw->trusted, rq->remote_addr, dlc_http_header(rq, "X-Forwarded-For"), ip,
@@ -127,9 +127,9 @@ static void access_log(dlc_gateway *gw, dlc_log_level level, const dlc_http_requ
     trace_id_of(dlc_http_header(rq, "traceparent"), trace);
     const dlc_log_field f[] = {
         DLC_LOG_STR("request_id", rq->request_id), DLC_LOG_STR("method", rq->method),
-        DLC_LOG_STR("route", route),               DLC_LOG_NUM("status", status),
+        DLC_LOG_STR("route", route),               DLC_LOG_NUM("status", rs->status),
         DLC_LOG_NUM("duration_ms", (double)us / 1000.0), DLC_LOG_STR("client_ip", ip),
-        DLC_LOG_STR("user_id", ""),                DLC_LOG_STR("trace_id", trace),
+        DLC_LOG_STR("user_id", rs->user_id),                DLC_LOG_STR("trace_id", trace),
     };
     dlc_log_fields(level, "http", f, sizeof f / sizeof f[0]);
 }
@@ -151,7 +151,7 @@ void dlc_gateway_metrics_done(void *app, const dlc_http_request *rq, const dlc_h
     dlc_log_level level = dlc_log_access_enabled() ? DLC_LOG_INFO : DLC_LOG_DEBUG;
     if (dlc_log_get_level() <= level)
         access_log(gw, level, rq, route < dlc_endpoint_count ? dlc_endpoints[route].pattern : "",
-                   rs->status, us);
+                   rs, us);
 }
 
 void dlc_gateway_metrics_serve(dlc_gateway *gw, const dlc_http_request *rq,

@@ -18,3 +18,12 @@ Feature: Access logs
     Then the status is 200
     And the gateway logged no access line after the reload
     And the RPC core logged no access line after the reload
+
+  Scenario: The user a token names is logged, and is no response header
+    Given a user "ann" registered with password "correct horse"
+    And I am logged in as "ann" with password "correct horse"
+    When I GET "/api/v1/users/me"
+    Then the status is 200
+    And the response header "X-User-Id" is absent
+    And the gateway logged an access line for "/api/v1/users/me" with status 200
+    And its user_id is the JSON at "id"

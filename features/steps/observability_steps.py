@@ -184,3 +184,11 @@ def step_no_access(context, which):
              r.get("level") == "info"]
     if after:
         raise AssertionError("the %s logged access lines after the reload: %r" % (which, after[:2]))
+
+
+@then('its user_id is the JSON at "{key:Key}"')
+def step_user_id(context, key):
+    want = str(context.response.json()[key])
+    if context.access_line.get("user_id") != want:
+        raise AssertionError("user_id %r, expected %r: %r" % (
+            context.access_line.get("user_id"), want, context.access_line))

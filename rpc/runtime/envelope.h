@@ -13,6 +13,11 @@
 #include <nng/nng.h>
 #include <stdbool.h>
 
+/* Response metadata naming the calling user's id (decimal), which the core
+ * adds to every call a user token authenticated: the gateway logs it and
+ * does not turn it into a header. */
+#define DLC_MD_USER_ID "x-user-id"
+
 typedef struct {
     const char *key; /* lower-case */
     const char *value;
