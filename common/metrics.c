@@ -354,10 +354,11 @@ static long open_fds(void)
     return d ? n - 1 : 0; /* the directory's own descriptor */
 }
 
-static void put_gauge(text *t, const char *name, const char *help, const char *type, double v)
+/* A family of one unlabelled sample. */
+static void put_single(text *t, const char *name, const char *help, const char *type, double v)
 {
     put_header(t, name, help, type);
-    put(t, "%s %.6f\n", name, v);
+    put(t, "%s %.15g\n", name, v);
 }
 
 static void put_process(text *t)
@@ -376,13 +377,13 @@ static void put_process(text *t)
                     &utime, &stime, &start, &rss) != 4)
         return;
     double tck = (double)sysconf(_SC_CLK_TCK);
-    put_gauge(t, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+    put_single(t, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
               "counter", (double)(utime + stime) / tck);
-    put_gauge(t, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
+    put_single(t, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
               (double)rss * (double)sysconf(_SC_PAGESIZE));
-    put_gauge(t, "process_open_fds", "Number of open file descriptors.", "gauge",
+    put_single(t, "process_open_fds", "Number of open file descriptors.", "gauge",
               (double)open_fds());
-    put_gauge(t, "process_start_time_seconds",
+    put_single(t, "process_start_time_seconds",
               "Start time of the process since unix epoch in seconds.", "gauge",
               (double)boot_time() + (double)start / tck);
 }

@@ -11,6 +11,7 @@ Feature: Metrics and probes
     And the admin port answers GET "/readyz" with 200
     And the admin port answers GET "/metrics" with 200
     And the admin port answers GET "/nope" with 404
+    And promtool accepts the metrics of both daemons
 
   Scenario: Prometheus scrapes both daemons
     Given a Prometheus server scrapes both daemons every second

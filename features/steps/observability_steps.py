@@ -3,6 +3,7 @@ real Prometheus server scraping both daemons, and the access logs."""
 import json
 import os
 import shutil
+import subprocess
 import urllib.parse
 
 from behave import given, then
@@ -13,6 +14,7 @@ from dlc_bdd.daemon import Daemon
 from dlc_bdd.world import free_port
 
 PROMETHEUS = "/usr/bin/prometheus"
+PROMTOOL = "/usr/bin/promtool"
 PROMETHEUS_TIMEOUT_S = 20.0
 
 
@@ -32,6 +34,22 @@ def step_admin_answers(context, path, status):
     answer = _admin_get(context, path)
     if answer.status != status:
         raise AssertionError("GET %s on the admin port: %s" % (path, answer.describe()))
+
+
+@then("promtool accepts the metrics of both daemons")
+def step_promtool(context):
+    if not os.access(PROMTOOL, os.X_OK):
+        raise AssertionError("%s not found: install the Debian package prometheus" % PROMTOOL)
+    gateway = http.request("127.0.0.1", context.stack.gateway_ports()[0], "GET", "/metrics",
+                           timeout=5)
+    for name, answer in (("gateway", gateway), ("core", _admin_get(context, "/metrics"))):
+        if answer.status != 200 or "version=0.0.4" not in (answer.header("Content-Type") or ""):
+            raise AssertionError("GET /metrics of the %s: %s" % (name, answer.describe()))
+        check = subprocess.run([PROMTOOL, "check", "metrics"], input=answer.body,
+                               capture_output=True, timeout=30)
+        if check.returncode != 0:
+            raise AssertionError("promtool refuses the %s's metrics: %s\n%s" % (
+                name, check.stdout.decode() + check.stderr.decode(), answer.text()))
 
 
 def _prometheus_config(context):
