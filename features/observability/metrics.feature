@@ -27,3 +27,12 @@ Feature: Metrics and probes
     Given the database has been dropped
     Then the admin port answers GET "/readyz" with 503
     And the admin port answers GET "/livez" with 200
+
+  Scenario: The core is not ready while it drains
+    Given a GET "/api/ready" is held in flight by a database lock
+    When the RPC core receives SIGTERM
+    Then within 5 seconds the admin port answers GET "/readyz" with 503
+    And the admin port answers GET "/livez" with 200
+    When the database lock is released
+    Then the held request gets an HTTP answer within 5 seconds
+    And the RPC core exits with status 0 within 10 seconds

@@ -210,3 +210,25 @@ def step_user_id(context, key):
     if context.access_line.get("user_id") != want:
         raise AssertionError("user_id %r, expected %r: %r" % (
             context.access_line.get("user_id"), want, context.access_line))
+
+
+@then('within {seconds:g} seconds the admin port answers GET "{path:Path}" with {status:d}')
+def step_admin_answers_within(context, seconds, path, status):
+    last = {}
+
+    def answered():
+        try:
+            answer = _admin_get(context, path)
+        except OSError as e:
+            last["answer"] = repr(e)
+            return False
+        last["answer"] = answer.describe()
+        return answer.status == status
+
+    poll.until(answered, seconds, "GET %s on the admin port to answer %d" % (path, status),
+               report=lambda: "last: %s" % last.get("answer"))
+
+
+@when("the RPC core receives SIGTERM")
+def step_core_sigterm(context):
+    context.stack.core.terminate()
