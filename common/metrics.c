@@ -27,7 +27,7 @@ struct dlc_metric {
     int64_t *bounds_us; /* histograms: n_bounds upper bounds */
     size_t n_bounds;
     size_t n_series;
-    size_t stride;       /* values a series holds (see slots_of) */
+    size_t stride;        /* values a series holds (see slots_of) */
     atomic_llong *values; /* n_series * stride */
     struct dlc_metric *next;
 };
@@ -41,14 +41,14 @@ struct dlc_metrics {
     size_t n_collectors;
 };
 
-const char *const dlc_metrics_statuses[] = {"200", "201", "204", "301", "302", "304", "400",
-                                            "401", "403", "404", "405", "408", "409", "413",
-                                            "415", "422", "429", "499", "500", "501", "502",
-                                            "503", "504", "other"};
-const size_t dlc_metrics_status_count = sizeof dlc_metrics_statuses / sizeof dlc_metrics_statuses[0];
+const char *const dlc_metrics_statuses[] = {
+    "200", "201", "204", "301", "302", "304", "400", "401", "403", "404", "405", "408",
+    "409", "413", "415", "422", "429", "499", "500", "501", "502", "503", "504", "other"};
+const size_t dlc_metrics_status_count =
+    sizeof dlc_metrics_statuses / sizeof dlc_metrics_statuses[0];
 
-const double dlc_metrics_latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                             0.1,   0.25,   0.5,   1,    2.5,   5,    10};
+const double dlc_metrics_latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                             0.25,  0.5,    1,     2.5,  5,     10};
 const size_t dlc_metrics_latency_bound_count =
     sizeof dlc_metrics_latency_bounds / sizeof dlc_metrics_latency_bounds[0];
 
@@ -108,8 +108,12 @@ dlc_metric *dlc_metrics_add(dlc_metrics *r, dlc_metric_type type, const char *na
         free(m);
         return NULL;
     }
-    *m = (dlc_metric){.type = type, .name = name, .help = help, .n_labels = n_labels,
-                      .n_bounds = type == DLC_METRIC_HISTOGRAM ? n_bounds : 0, .n_series = 1};
+    *m = (dlc_metric){.type = type,
+                      .name = name,
+                      .help = help,
+                      .n_labels = n_labels,
+                      .n_bounds = type == DLC_METRIC_HISTOGRAM ? n_bounds : 0,
+                      .n_series = 1};
     for (size_t i = 0; i < n_labels; i++) {
         m->labels[i] = labels[i];
         m->n_series *= labels[i].n_values ? labels[i].n_values : 1;
@@ -372,20 +376,21 @@ static void put_process(text *t)
     const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
     unsigned long long utime = 0, stime = 0, start = 0, rss = 0;
     /* after ") ": state(3) … utime(14) stime(15) … starttime(22) vsize(23) rss(24) */
-    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-                           "%*d %*d %llu %*u %llu",
+    if (p && sscanf(p + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+                    "%*d %*d %llu %*u %llu",
                     &utime, &stime, &start, &rss) != 4)
         return;
     double tck = (double)sysconf(_SC_CLK_TCK);
     put_single(t, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-              "counter", (double)(utime + stime) / tck);
+               "counter", (double)(utime + stime) / tck);
     put_single(t, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
-              (double)rss * (double)sysconf(_SC_PAGESIZE));
+               (double)rss * (double)sysconf(_SC_PAGESIZE));
     put_single(t, "process_open_fds", "Number of open file descriptors.", "gauge",
-              (double)open_fds());
+               (double)open_fds());
     put_single(t, "process_start_time_seconds",
-              "Start time of the process since unix epoch in seconds.", "gauge",
-              (double)boot_time() + (double)start / tck);
+               "Start time of the process since unix epoch in seconds.", "gauge",
+               (double)boot_time() + (double)start / tck);
 }
 
 static void put_build_info(text *t)

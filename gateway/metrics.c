@@ -20,7 +20,7 @@ struct dlc_gateway_metrics {
     _Atomic(dlc_http *) http;
 };
 
-static const char *const METHODS[] = {"GET",     "POST",    "PUT",  "PATCH", "DELETE",
+static const char *const METHODS[] = {"GET",     "POST",    "PUT",   "PATCH", "DELETE",
                                       "OPTIONS", "CONNECT", "TRACE", "other"};
 #define N_METHODS (sizeof METHODS / sizeof METHODS[0])
 
@@ -51,11 +51,10 @@ static bool add_families(dlc_gateway_metrics *gm)
     gm->requests = dlc_metrics_add(gm->reg, DLC_METRIC_COUNTER, "dlc_http_requests_total",
                                    "HTTP requests answered, by route template, method and status.",
                                    labels, 3, NULL, 0);
-    gm->durations = dlc_metrics_add(gm->reg, DLC_METRIC_HISTOGRAM,
-                                    "dlc_http_request_duration_seconds",
-                                    "Time from a request's arrival to its answer, by route template.",
-                                    labels, 1, dlc_metrics_latency_bounds,
-                                    dlc_metrics_latency_bound_count);
+    gm->durations =
+        dlc_metrics_add(gm->reg, DLC_METRIC_HISTOGRAM, "dlc_http_request_duration_seconds",
+                        "Time from a request's arrival to its answer, by route template.", labels,
+                        1, dlc_metrics_latency_bounds, dlc_metrics_latency_bound_count);
     gm->in_flight = dlc_metrics_add(gm->reg, DLC_METRIC_GAUGE, "dlc_http_requests_in_flight",
                                     "HTTP requests being served now.", NULL, 0, NULL, 0);
     gm->generation = dlc_metrics_add(gm->reg, DLC_METRIC_GAUGE, "dlc_config_generation",
@@ -126,10 +125,14 @@ static void access_log(dlc_gateway *gw, dlc_log_level level, const dlc_http_requ
                         sizeof ip);
     trace_id_of(dlc_http_header(rq, "traceparent"), trace);
     const dlc_log_field f[] = {
-        DLC_LOG_STR("request_id", rq->request_id), DLC_LOG_STR("method", rq->method),
-        DLC_LOG_STR("route", route),               DLC_LOG_NUM("status", rs->status),
-        DLC_LOG_NUM("duration_ms", (double)us / 1000.0), DLC_LOG_STR("client_ip", ip),
-        DLC_LOG_STR("user_id", rs->user_id),                DLC_LOG_STR("trace_id", trace),
+        DLC_LOG_STR("request_id", rq->request_id),
+        DLC_LOG_STR("method", rq->method),
+        DLC_LOG_STR("route", route),
+        DLC_LOG_NUM("status", rs->status),
+        DLC_LOG_NUM("duration_ms", (double)us / 1000.0),
+        DLC_LOG_STR("client_ip", ip),
+        DLC_LOG_STR("user_id", rs->user_id),
+        DLC_LOG_STR("trace_id", trace),
     };
     dlc_log_fields(level, "http", f, sizeof f / sizeof f[0]);
 }
@@ -139,9 +142,8 @@ void dlc_gateway_metrics_done(void *app, const dlc_http_request *rq, const dlc_h
 {
     dlc_gateway *gw = app;
     dlc_gateway_metrics *gm = gw->metrics;
-    size_t route = rs->route > 0 && (size_t)rs->route <= dlc_endpoint_count
-                       ? (size_t)rs->route - 1
-                       : dlc_endpoint_count;
+    size_t route = rs->route > 0 && (size_t)rs->route <= dlc_endpoint_count ? (size_t)rs->route - 1
+                                                                            : dlc_endpoint_count;
     if (gm) {
         size_t idx[] = {route, method_index(rq->method), dlc_metrics_status_index(rs->status)};
         dlc_metric_add(gm->requests, dlc_metric_series(gm->requests, idx), 1);

@@ -40,7 +40,7 @@ static void ready(dlc_admin_http *a, dlc_http_response *rs)
 {
     const char *why = atomic_load(&a->core->shutting_down) ? "shutting down"
                       : !database_answers(a)               ? "database not answering"
-                                                            : NULL;
+                                                           : NULL;
     dlc_http_set_json(rs, why ? 503 : 200,
                       why ? json_pack("{s:s,s:s}", "status", "not_ready", "reason", why)
                           : json_pack("{s:s}", "status", "ready"));

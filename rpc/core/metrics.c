@@ -69,8 +69,7 @@ static void collect(void *arg)
     dlc_metric_set(cm->keyring, 0, (int64_t)dlc_keyring_list(cm->core->auth.keyring, NULL, 0));
 }
 
-static dlc_metric *add(dlc_core_metrics *cm, dlc_metric_type t, const char *name,
-                       const char *help)
+static dlc_metric *add(dlc_core_metrics *cm, dlc_metric_type t, const char *name, const char *help)
 {
     return dlc_metrics_add(cm->reg, t, name, help, NULL, 0, NULL, 0);
 }
@@ -79,18 +78,17 @@ static bool add_rpc(dlc_core_metrics *cm)
 {
     const dlc_metrics_label by_call[] = {{"method", cm->methods, cm->n_methods},
                                          {"code", cm->codes, N_CODES}};
-    cm->calls = dlc_metrics_add(cm->reg, DLC_METRIC_COUNTER, "dlc_rpc_calls_total",
-                                "RPC calls answered, by method and status code.", by_call, 2,
-                                NULL, 0);
-    cm->durations = dlc_metrics_add(
-        cm->reg, DLC_METRIC_HISTOGRAM, "dlc_rpc_call_duration_seconds",
-        "Time from a call's receipt to its answer, by method.", by_call, 1,
-        dlc_metrics_latency_bounds, dlc_metrics_latency_bound_count);
-    const dlc_metrics_label by_policy[] = {
-        {"policy", dlc_ratelimit_policy_names(), DLC_RL_COUNT}, {"outcome", OUTCOMES, 2}};
-    cm->limits = dlc_metrics_add(cm->reg, DLC_METRIC_COUNTER, "dlc_ratelimit_decisions_total",
-                                 "Rate limit decisions, by policy and outcome.", by_policy, 2,
-                                 NULL, 0);
+    cm->calls =
+        dlc_metrics_add(cm->reg, DLC_METRIC_COUNTER, "dlc_rpc_calls_total",
+                        "RPC calls answered, by method and status code.", by_call, 2, NULL, 0);
+    cm->durations = dlc_metrics_add(cm->reg, DLC_METRIC_HISTOGRAM, "dlc_rpc_call_duration_seconds",
+                                    "Time from a call's receipt to its answer, by method.", by_call,
+                                    1, dlc_metrics_latency_bounds, dlc_metrics_latency_bound_count);
+    const dlc_metrics_label by_policy[] = {{"policy", dlc_ratelimit_policy_names(), DLC_RL_COUNT},
+                                           {"outcome", OUTCOMES, 2}};
+    cm->limits =
+        dlc_metrics_add(cm->reg, DLC_METRIC_COUNTER, "dlc_ratelimit_decisions_total",
+                        "Rate limit decisions, by policy and outcome.", by_policy, 2, NULL, 0);
     return cm->calls && cm->durations && cm->limits;
 }
 
@@ -106,8 +104,8 @@ static bool add_state(dlc_core_metrics *cm)
                            "Response cache lookups that found none.");
     cm->cache_evictions = add(cm, DLC_METRIC_COUNTER, "dlc_cache_evictions_total",
                               "Response cache entries dropped to make room.");
-    cm->cache_entries = add(cm, DLC_METRIC_GAUGE, "dlc_cache_entries",
-                            "Response cache entries held.");
+    cm->cache_entries =
+        add(cm, DLC_METRIC_GAUGE, "dlc_cache_entries", "Response cache entries held.");
     cm->hash_depth = add(cm, DLC_METRIC_GAUGE, "dlc_hash_queue_depth",
                          "Password hashing jobs waiting in the queues.");
     cm->hash_running = add(cm, DLC_METRIC_GAUGE, "dlc_hash_jobs_running",
