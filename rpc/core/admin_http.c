@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Threads serving the admin port: a scrape and a probe at once. */
-#define ADMIN_THREADS 2
+/* Threads serving the admin port. A scraper keeps its connection alive
+ * between scrapes, holding a thread: room for two scrapers (an HA pair)
+ * and two probes at once. */
+#define ADMIN_THREADS 4
 /* How long /readyz waits for the database. */
 #define READY_PING_MS 1000
 
