@@ -104,6 +104,7 @@ static void put_json_string(line *l, const char *s)
         if (plain) {
             size_t room = sizeof l->buf - TAIL - l->len;
             put_raw(l, (const char *)p, plain < room ? plain : room);
+            l->full = l->full || plain > room; /* cut: later fields are left out */
             p += plain;
             continue;
         }
@@ -145,7 +146,7 @@ static void put_number(line *l, bool json, const char *key, double v)
     char num[48];
     if (!isfinite(v))
         snprintf(num, sizeof num, "null");
-    else if (v == (double)(long long)v && fabs(v) < 1e15)
+    else if (fabs(v) < 1e15 && v == (double)(long long)v)
         snprintf(num, sizeof num, "%lld", (long long)v);
     else
         snprintf(num, sizeof num, "%.3f", v);
