@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    dlc_http_opts o = {argv[1], atoi(argv[2]), 65536, 5000, hello, NULL};
+    dlc_http_opts o = {argv[1], atoi(argv[2]), 65536, 5000, hello, NULL, NULL};
     char err[256];
     dlc_http *h = dlc_http_start(&o, err, sizeof err);
     if (!h) {

@@ -159,6 +159,7 @@ static void setup_logging(const dlc_cli_spec *spec, const dlc_config *cfg)
     dlc_log_parse_level(cfg->logging.level, &lvl);
     dlc_log_set_level(lvl);
     dlc_log_set_json(cfg->logging.json);
+    dlc_log_set_access(cfg->logging.access);
     dlc_log_set_service(spec->program);
 }
 

@@ -7,6 +7,8 @@
 
 /* Monotonic milliseconds (deadlines, durations). */
 int64_t dlc_clock_mono_ms(void);
+/* Monotonic microseconds (request durations). */
+int64_t dlc_clock_mono_us(void);
 /* Wall-clock milliseconds since the Unix epoch. */
 int64_t dlc_clock_wall_ms(void);
 /* "2026-11-26T10:00:00Z" (UTC, seconds precision) into buf (≥ 21 bytes). */

@@ -156,6 +156,9 @@ static const key_def keys[] = {
      .hi = 86400, .flags = F_RELOAD},
     {KEY("logging.level", T_ENUM, logging.level, "info"), .choices = levels, .flags = F_RELOAD},
     {KEY("logging.json", T_BOOL, logging.json, "true")},
+    {KEY("logging.access", T_BOOL, logging.access, "true"), .flags = F_RELOAD},
+    /* The core's admin HTTP listener (metrics, probes); "": none. */
+    {KEY("admin.listen", T_STR, admin.listen, "127.0.0.1:9091")},
     {KEY("telemetry.enabled", T_BOOL, telemetry.enabled, "false")},
     /* OTLP/HTTP collector: spans go to <endpoint>/v1/traces */
     {KEY("telemetry.endpoint", T_STR, telemetry.endpoint, "http://127.0.0.1:4318"),

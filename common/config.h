@@ -131,7 +131,11 @@ typedef struct dlc_config {
     struct {
         char *level; /* debug | info | warn | error */
         bool json;
+        bool access; /* one line per request (gateway) and per call (core) */
     } logging;
+    struct {
+        char *listen; /* the core's /metrics, /livez, /readyz; "" → none */
+    } admin;
     struct {
         bool enabled;   /* export spans (OTLP/HTTP JSON) */
         char *endpoint; /* "http://host:port" of the collector */

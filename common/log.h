@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum { DLC_LOG_DEBUG = 0, DLC_LOG_INFO, DLC_LOG_WARN, DLC_LOG_ERROR } dlc_log_level;
 
@@ -24,6 +25,27 @@ void dlc_log_set_json(bool json);
 void dlc_log_set_service(const char *name);
 
 void dlc_log_kv(dlc_log_level level, const char *msg, ...);
+
+/* A typed field, for lines with numbers: a string (NULL: "") or a JSON
+ * number (is_num: num, an integer when whole, else with 3 decimals; NaN and
+ * infinities are written as null). */
+typedef struct {
+    const char *key;
+    const char *str;
+    double num;
+    bool is_num;
+} dlc_log_field;
+
+#define DLC_LOG_STR(k, v) ((dlc_log_field){.key = (k), .str = (v)})
+#define DLC_LOG_NUM(k, v) ((dlc_log_field){.key = (k), .num = (double)(v), .is_num = true})
+
+/* One line of n typed fields (after "service"). */
+void dlc_log_fields(dlc_log_level level, const char *msg, const dlc_log_field *f, size_t n);
+
+/* Access logs (one line per request or call, at info): on unless
+ * logging.access is false. Atomic: a hot reload may call this at any time. */
+void dlc_log_set_access(bool on);
+bool dlc_log_access_enabled(void);
 
 /* A budget for a kind of line that a failing dependency repeats for every
  * request (a database outage: thousands a second, each one write(2) on a

@@ -125,6 +125,7 @@ static void apply_logging(const dlc_config *c)
     dlc_log_level level;
     if (dlc_log_parse_level(c->logging.level, &level) == 0)
         dlc_log_set_level(level);
+    dlc_log_set_access(c->logging.access);
 }
 
 /* Publishes the merge of fresh; keeps fresh as last_read. Under mu. */

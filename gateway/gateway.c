@@ -9,10 +9,12 @@
 #include "gateway/docs.h"
 #include "gateway/errors.h"
 #include "gateway/http_trace.h"
+#include "gateway/metrics.h"
 #include "gateway/proxy.h"
 #include "gateway/routes.h"
 #include "gateway/transcode.h"
 #include "rpc/runtime/contract.h"
+#include "rpc/runtime/envelope.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -45,6 +47,10 @@ int dlc_gateway_init(dlc_gateway *gw, const dlc_config *cfg, const dlc_endpoint 
     gw->router = dlc_routes_compile(endpoints, n, &gw->routes, err, errlen);
     if (!gw->router || dlc_docs_init(gw, err, errlen) != 0)
         return -1;
+    if (!(gw->metrics = dlc_gateway_metrics_new(gw))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     dlc_client_opts o = {
         .urls = (const char *const *)cfg->rpc.endpoints.items,
         .n_urls = cfg->rpc.endpoints.count,
@@ -62,6 +68,7 @@ void dlc_gateway_free(dlc_gateway *gw)
 {
     dlc_client_close(gw->client);
     dlc_tracer_free(gw->tracer); /* exports the spans still queued */
+    dlc_gateway_metrics_free(gw->metrics);
     dlc_router_free(gw->router);
     free(gw->routes);
     free(gw->openapi);
@@ -121,6 +128,10 @@ void dlc_gateway_copy_metadata(const dlc_client_reply *reply, dlc_http_response 
 {
     const Dlc__Rpc__V1__Response *r = reply->response;
     for (size_t i = 0; r && i < r->n_metadata; i++) {
+        if (strcmp(r->metadata[i]->key, DLC_MD_USER_ID) == 0) { /* the access log's, no header */
+            snprintf(rs->user_id, sizeof rs->user_id, "%s", r->metadata[i]->value);
+            continue;
+        }
         char name[64];
         header_name(r->metadata[i]->key, name, sizeof name);
         dlc_http_add_header(rs, name, r->metadata[i]->value);
@@ -203,18 +214,14 @@ void dlc_gateway_handle(void *app, const dlc_http_request *in, dlc_http_response
     dlc_route_match m;
     dlc_route_result r = dlc_router_match(gw->router, rq->method, rq->path, &m);
     const dlc_endpoint *ep = r == DLC_ROUTE_FOUND ? m.route->target : NULL;
+    rs->route = ep ? (int)(ep - gw->endpoints) + 1 : 0; /* access log, metrics */
     if (!ep)
         not_routed(r, &m, rs);
     else if (ep->local)
         ep->local(gw, rq, &m, rs);
     else
         call_endpoint(gw, ep, rq, &m, rs);
-    if (dlc_log_get_level() <= DLC_LOG_DEBUG) { /* an access log, for debugging */
-        char status[8];
-        snprintf(status, sizeof status, "%d", rs->status);
-        dlc_log_debug("http", "method", rq->method, "path", rq->path, "status", status,
-                      "request_id", rq->request_id, "trace_id", trace.trace_id, "span_id",
-                      trace.span_id);
-    }
+    snprintf(rs->trace_id, sizeof rs->trace_id, "%s", trace.trace_id); /* access log */
+    snprintf(rs->span_id, sizeof rs->span_id, "%s", trace.span_id);
     dlc_http_trace_end(gw->tracer, rq, ep ? m.route->pattern : NULL, rs);
 }

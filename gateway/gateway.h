@@ -48,6 +48,7 @@ struct dlc_gateway {
     int64_t start_wall_ms;
     atomic_bool draining;
     char *openapi; /* the OpenAPI document (JSON text), built at start (gateway/docs.h) */
+    struct dlc_gateway_metrics *metrics; /* owned (gateway/metrics.h) */
 };
 
 /* endpoints (n of them: the route table, gateway/routes.h) must outlive

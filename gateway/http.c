@@ -88,6 +88,16 @@ void dlc_http_set_text(dlc_http_response *rs, int status, const char *text)
     rs->body_len = rs->body ? strlen(rs->body) : 0;
 }
 
+void dlc_http_set_body(dlc_http_response *rs, int status, const char *content_type, char *body,
+                       size_t len)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->content_type = content_type;
+    rs->body = body;
+    rs->body_len = body ? len : 0;
+}
+
 /* Writes the whole response with one mg_write. */
 static void send_response(struct mg_connection *conn, const char *request_id,
                           const dlc_http_response *rs, bool head_only)
@@ -248,6 +258,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     dlc_http *h = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
     atomic_fetch_add(&h->in_flight, 1);
+    int64_t t0 = dlc_clock_mono_us();
     char id[33], path[4096];
     const char *rid = mg_get_header(conn, "X-Request-ID");
     if (!dlc_request_id_ok(rid)) {
@@ -274,6 +285,8 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     send_response(conn, rid, &rs, head_only);
     if (early)
         close_for_real(conn);
+    if (h->opts.done)
+        h->opts.done(h->opts.app, &rq, &rs, dlc_clock_mono_us() - t0);
     free(rs.body);
     free(body);
     atomic_fetch_sub(&h->in_flight, 1);

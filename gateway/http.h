@@ -40,6 +40,10 @@ typedef struct {
     char headers[1024];       /* extra "Name: value\r\n" lines */
     size_t headers_len;
     bool close;               /* ask the client to close the connection */
+    int route;                /* for logs and metrics: the application's route + 1; 0: none */
+    char user_id[24];         /* for the access log: the caller's user id, or "" */
+    char trace_id[33];        /* for the access log: the request's trace, or "" */
+    char span_id[17];
 } dlc_http_response;
 
 typedef void (*dlc_http_handler)(void *app, const dlc_http_request *rq, dlc_http_response *rs);
@@ -51,6 +55,9 @@ typedef struct {
     int64_t request_timeout_ms;
     dlc_http_handler handler;
     void *app;
+    /* Called once the response is written (access log, metrics), with the
+     * time from the request's arrival in microseconds; NULL: none. */
+    void (*done)(void *app, const dlc_http_request *rq, const dlc_http_response *rs, int64_t us);
 } dlc_http_opts;
 
 typedef struct dlc_http dlc_http;
@@ -72,5 +79,8 @@ void dlc_http_add_header(dlc_http_response *rs, const char *name, const char *va
 /* Status + compact JSON of j (json_decref'd here). */
 void dlc_http_set_json(dlc_http_response *rs, int status, json_t *j);
 void dlc_http_set_text(dlc_http_response *rs, int status, const char *text);
+/* Status, content type (borrowed, static) and a malloc'd body (taken). */
+void dlc_http_set_body(dlc_http_response *rs, int status, const char *content_type, char *body,
+                       size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "gateway/gateway.h"
 #include "gateway/http_probe.h"
+#include "gateway/metrics.h"
 #include "gateway/routes.h"
 
 #include <nng/nng.h>
@@ -49,13 +50,15 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
         return 1;
     }
     dlc_http_opts o = {cfg->server.listen, cfg->server.threads, cfg->server.max_body_bytes,
-                       cfg->server.request_timeout_ms, dlc_gateway_handle, &gw};
+                       cfg->server.request_timeout_ms, dlc_gateway_handle, &gw,
+                       dlc_gateway_metrics_done};
     dlc_http *http = dlc_http_start(&o, err, sizeof err);
     if (!http) {
         dlc_log_error("cannot start", "error", err);
         dlc_gateway_free(&gw);
         return 1;
     }
+    dlc_gateway_metrics_attach(gw.metrics, http);
     char port[16];
     snprintf(port, sizeof port, "%d", dlc_http_port(http));
     dlc_log_info("listening", "address", cfg->server.listen, "port", port);
@@ -63,6 +66,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
     dlc_cli_ready();
     dlc_cli_wait_for_stop(gw.live);
+    dlc_gateway_metrics_attach(gw.metrics, NULL);
     drain(&gw, http);
     dlc_gateway_free(&gw);
     dlc_log_info("stopped");

@@ -82,6 +82,11 @@ const dlc_openapi_local dlc_openapi_locals[] = {
      200, "application/json", READY,
      "{'responses':{'503':{'description':'Not ready','content':{'application/json':{'schema':"
      READY "}}}}}"},
+    {"GET", "/metrics", "metrics", "System", "Prometheus metrics of this gateway",
+     "Text exposition format 0.0.4: requests by route template, method and status, their "
+     "durations, requests in flight, the configuration generation, build and process "
+     "figures.",
+     200, "text/plain; version=0.0.4", STR, NULL},
     {"GET", "/api/version", "version", "System", "Version of the gateway",
      "Version, commit, build date and compiler; format=plain|short|full answers text/plain.",
      200, "application/json",

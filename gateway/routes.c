@@ -6,6 +6,7 @@
 
 #include "gateway/docs.h"
 #include "gateway/handlers.h"
+#include "gateway/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ const dlc_endpoint dlc_endpoints[] = {
     {"GET", "/api/version", .local = dlc_handlers_version},
     {"GET", "/api/info", .local = dlc_handlers_info},
     {"GET", "/api/v1/uptime", .local = dlc_handlers_uptime},
+    {"GET", "/metrics", .local = dlc_gateway_metrics_serve}, /* Prometheus */
     /* Documentation (no auth) */
     {"GET", "/api/openapi.json", .local = dlc_docs_openapi},
     {"GET", "/api/docs", .local = dlc_docs_page},

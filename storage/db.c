@@ -13,6 +13,7 @@
 #include "common/loop.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,15 @@ struct dlc_db {
     int64_t retry_at_ms;    /* no connection attempt before this */
     char last_error[256];
 };
+
+/* Fibers of every pool waiting for room on a connection (metrics). */
+static atomic_long g_waiting;
+
+void dlc_db_stats(dlc_db_counts *out)
+{
+    out->busy_connections = dlc_dbp_busy_connections();
+    out->waiting = atomic_load_explicit(&g_waiting, memory_order_relaxed);
+}
 
 /* ---- connection state ---------------------------------------------------- */
 
@@ -191,7 +201,10 @@ static dlc_dbp_conn *pick(dlc_db *db, bool honour_backoff, int64_t deadline_ms, 
             *rc = connect_pipelined(db, c, honour_backoff, deadline_ms, e);
             return *rc == DLC_DB_OK ? c : NULL;
         }
-        if (!dlc_loop_waitq_wait(&db->waiters, deadline_ms)) {
+        atomic_fetch_add_explicit(&g_waiting, 1, memory_order_relaxed);
+        bool woken = dlc_loop_waitq_wait(&db->waiters, deadline_ms);
+        atomic_fetch_sub_explicit(&g_waiting, 1, memory_order_relaxed);
+        if (!woken) {
             /* Room that came as the deadline passed was meant for us. */
             if (has_room(db))
                 dlc_loop_waitq_wake_one(&db->waiters);

@@ -110,6 +110,14 @@ bool dlc_db_connected(const dlc_db *db);
  * up included): 0 on a pool at rest. */
 size_t dlc_db_in_flight(const dlc_db *db);
 
+/* Figures of every pool of the process (metrics), read from any thread:
+ * connections with statements out, and fibers waiting for room on one. */
+typedef struct {
+    long busy_connections;
+    long waiting;
+} dlc_db_counts;
+void dlc_db_stats(dlc_db_counts *out);
+
 /* A blocking connection for tools and the migration runner (not for the
  * request path): connects with params, applies the session settings.
  * Returns NULL and fills errbuf on failure. The caller closes it with

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,14 @@ static void entry_done(dlc_dbp_conn *c, dlc_dbp_entry *en, dlc_db_rc rc, const d
     dlc_loop_waitq_wake_one(c->room);
 }
 
+/* Connections of the process with statements out (every pool's). */
+static atomic_long g_busy;
+
+long dlc_dbp_busy_connections(void)
+{
+    return atomic_load_explicit(&g_busy, memory_order_relaxed);
+}
+
 static void push_tail(dlc_dbp_conn *c, dlc_dbp_entry *en)
 {
     en->sent_ms = dlc_clock_mono_ms();
@@ -70,7 +79,8 @@ static void push_tail(dlc_dbp_conn *c, dlc_dbp_entry *en)
     else
         c->head = en;
     c->tail = en;
-    c->depth++;
+    if (c->depth++ == 0)
+        atomic_fetch_add_explicit(&g_busy, 1, memory_order_relaxed);
 }
 
 static dlc_dbp_entry *pop_head(dlc_dbp_conn *c)
@@ -79,7 +89,8 @@ static dlc_dbp_entry *pop_head(dlc_dbp_conn *c)
     c->head = en->next;
     if (!c->head)
         c->tail = NULL;
-    c->depth--;
+    if (--c->depth == 0)
+        atomic_fetch_sub_explicit(&g_busy, 1, memory_order_relaxed);
     return en;
 }
 

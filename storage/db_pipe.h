@@ -69,4 +69,7 @@ void dlc_dbp_fail(dlc_dbp_conn *c, dlc_db_rc rc, const dlc_dbc_err *e);
 /* dlc_dbp_fail(UNAVAILABLE), then frees the spare entries. */
 void dlc_dbp_release(dlc_dbp_conn *c);
 
+/* Connections of every pool of the process with statements out now. */
+long dlc_dbp_busy_connections(void);
+
 #endif

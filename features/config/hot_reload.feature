@@ -10,6 +10,8 @@ Feature: Configuration hot reload
     Given both daemons run with config generation 1
 
   Scenario: The logging level changes without a restart
+    # access lines are debug ones with logging.access off
+    Given the configuration sets "logging.access" to false
     When I GET "/api/v1/greet/ann"
     Then the RPC core logged no debug line
     When the config file is edited to set "logging.level" to "debug"

@@ -245,6 +245,9 @@ class Stack:
             # scenarios send bursts; features/ratelimit turns limits on
             "ratelimit.enabled": False,
             "logging.json": True,
+            # no admin port (parallel scenarios would share 9091);
+            # features/observability gives the core one
+            "admin.listen": "",
         }
         config.update(self.overrides)
         # None: the key is left out, the daemon's own default applies

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "rpc/core/idempotency.h"
 #include "rpc/core/services/admin/admin.h"
+#include "rpc/core/metrics.h"
 #include "rpc/core/services/auth.h"
 #include "rpc/core/services/greet.h"
 #include "rpc/core/services/system.h"
@@ -128,6 +129,11 @@ int dlc_core_init(dlc_core *core, const dlc_config *cfg, char *err, size_t errle
         dlc_core_free(core);
         return -1;
     }
+    if (!(core->metrics = dlc_core_metrics_new(core))) {
+        snprintf(err, errlen, "out of memory");
+        dlc_core_free(core);
+        return -1;
+    }
     return 0;
 }
 
@@ -137,6 +143,8 @@ void dlc_core_free(dlc_core *core)
     core->housekeeping = NULL;
     dlc_tracer_free(core->tracer); /* exports the spans still queued */
     core->tracer = NULL;
+    dlc_core_metrics_free(core->metrics);
+    core->metrics = NULL;
     dlc_ratelimit_free(core->ratelimit);
     core->ratelimit = NULL;
     dlc_cache_free(core->cache);
@@ -210,6 +218,7 @@ int dlc_core_serve(dlc_core *core, dlc_server **out, char *err, size_t errlen)
         .authorize = dlc_auth_authorize,
         .guard = &dlc_idem_guard,
         .tracer = core->tracer,
+        .on_done = dlc_core_metrics_on_done,
     };
     return dlc_server_start(&opts, out, err, errlen);
 }

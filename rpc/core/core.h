@@ -36,6 +36,7 @@ typedef struct dlc_core {
     dlc_listen *housekeeping;  /* cache flushes from other cores, sweeps */
     int64_t next_cache_purge_ms, next_limit_sweep_ms; /* housekeeping thread only */
     int64_t next_idem_sweep_ms; /* expired idempotency keys are deleted then */
+    struct dlc_core_metrics *metrics; /* owned (rpc/core/metrics.h) */
 } dlc_core;
 
 /* Copies cfg, builds the method table and the auth state. The signing keys

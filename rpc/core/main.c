@@ -7,6 +7,7 @@
 #include "common/cli.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "rpc/core/admin_http.h"
 #include "rpc/core/core.h"
 #include "rpc/runtime/probe.h"
 #include "storage/migrate.h"
@@ -95,6 +96,21 @@ static int prepare_database(dlc_core *core)
     return rc;
 }
 
+/* The admin listener (metrics, probes). Its failure is logged, not fatal:
+ * the RPC service does not depend on it. */
+static dlc_admin_http *start_admin(dlc_core *core)
+{
+    char err[512];
+    dlc_admin_http *admin = dlc_admin_http_start(core, err, sizeof err);
+    char port[16];
+    snprintf(port, sizeof port, "%d", dlc_admin_http_port(admin));
+    if (admin)
+        dlc_log_info("admin listening", "address", core->cfg.admin.listen, "port", port);
+    else if (err[0])
+        dlc_log_error("admin listener not started; serving without it", "error", err);
+    return admin;
+}
+
 static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_config *cfg)
 {
     dlc_core core;
@@ -120,6 +136,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     }
     for (size_t i = 0; i < cfg->rpc.listen.count; i++)
         dlc_log_info("listening", "url", cfg->rpc.listen.items[i]);
+    dlc_admin_http *admin = start_admin(&core);
     if (dlc_cli_watch(core.live, spec, argc, argv, err, sizeof err) != 0)
         dlc_log_warn("configuration file not watched (SIGHUP still reloads)", "error", err);
     dlc_cli_ready();
@@ -129,6 +146,7 @@ static int serve(const dlc_cli_spec *spec, int argc, char **argv, const dlc_conf
     dlc_log_info("shutting down", "drain_timeout_ms", drain);
     atomic_store(&core.shutting_down, true);
     dlc_server_stop(server, cfg->rpc.default_timeout_ms);
+    dlc_admin_http_stop(admin); /* /readyz said 503 while draining */
     dlc_core_free(&core);
     dlc_log_info("stopped");
     return 0;

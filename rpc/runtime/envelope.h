@@ -13,6 +13,11 @@
 #include <nng/nng.h>
 #include <stdbool.h>
 
+/* Response metadata naming the calling user's id (decimal), which the core
+ * adds to every call a user token authenticated: the gateway logs it and
+ * does not turn it into a header. */
+#define DLC_MD_USER_ID "x-user-id"
+
 /* Decodes a Request from buf into the arena. max_bytes 0 = no limit.
  * On failure returns NULL and sets st (INVALID_ARGUMENT, reason
  * "message_too_large" or "malformed_request"). */

@@ -134,13 +134,22 @@ static void invoke(const dlc_server *s, dlc_call *call, const dlc_method *m, voi
         g->after(call, payload, payload_len);
 }
 
-static void log_outcome(const dlc_call *call)
+static void log_outcome(const dlc_call *call, int64_t us)
 {
-    dlc_log_level lvl = call->status.code == DLC_INTERNAL ? DLC_LOG_ERROR : DLC_LOG_DEBUG;
-    dlc_log_kv(lvl, "rpc", "method", call->method ? call->method : "", "request_id",
-               call->request_id, "trace_id", call->trace.trace_id, "span_id",
-               call->trace.span_id, "code", dlc_code_name(call->status.code), "reason",
-               dlc_status_reason(&call->status), (const char *)0);
+    dlc_log_level lvl = call->status.code == DLC_INTERNAL ? DLC_LOG_ERROR
+                        : dlc_log_access_enabled()       ? DLC_LOG_INFO
+                                                         : DLC_LOG_DEBUG;
+    const dlc_log_field f[] = {
+        DLC_LOG_STR("method", call->method),
+        DLC_LOG_STR("code", dlc_code_name(call->status.code)),
+        DLC_LOG_NUM("duration_ms", (double)us / 1000.0),
+        DLC_LOG_STR("request_id", call->request_id),
+        DLC_LOG_STR("peer", call->peer),
+        DLC_LOG_STR("trace_id", call->trace.trace_id),
+        DLC_LOG_STR("span_id", call->trace.span_id),
+        DLC_LOG_STR("reason", dlc_status_reason(&call->status)),
+    };
+    dlc_log_fields(lvl, "rpc", f, sizeof f / sizeof f[0]);
 }
 
 /* Who is at the other end of msg's connection (see dlc_call.peer). */
@@ -171,7 +180,9 @@ static nng_msg *handle(slot *w, nng_msg *msg)
     peer_of(msg, peer, sizeof peer);
     dlc_call call = {.app = s->opts.app, .worker = w->state, .arena = &w->arena, .peer = peer};
     dlc_status_clear(&call.status);
-    int64_t now = dlc_clock_mono_ms();
+    int64_t t0 = dlc_clock_mono_us();
+    int64_t now = t0 / 1000;
+    const dlc_method *m = NULL;
     Dlc__Rpc__V1__Request *req = dlc_envelope_decode_request(
         &w->arena, nng_msg_body(msg), nng_msg_len(msg), s->opts.max_message_bytes, &call.status);
     call.request = req;
@@ -187,14 +198,17 @@ static nng_msg *handle(slot *w, nng_msg *msg)
         if (req->timeout_ms && (int64_t)req->timeout_ms < budget)
             budget = req->timeout_ms;
         call.deadline_ms = now + budget;
-        const dlc_method *m = dlc_dispatch_find(s->opts.dispatch, req->method);
+        m = dlc_dispatch_find(s->opts.dispatch, req->method);
         if (!m)
             dlc_call_fail(&call, DLC_UNIMPLEMENTED, "unknown_method", "unknown method %.200s",
                           req->method);
         else if (authorize(w, &call, m) == DLC_OK)
             invoke(s, &call, m, &payload, &payload_len);
     }
-    log_outcome(&call);
+    int64_t us = dlc_clock_mono_us() - t0;
+    log_outcome(&call, us);
+    if (s->opts.on_done)
+        s->opts.on_done(s->opts.app, &call, m, us);
     dlc_rpc_trace_end(s->opts.tracer, &call);
     nng_msg *reply = NULL;
     if (dlc_envelope_pack_response(&call.status, payload, payload_len, call.response_md,

@@ -14,6 +14,10 @@
  * (over max_message_bytes + 64 KiB) are refused by nng itself
  * (NNG_OPT_RECVMAXSZ): the connection drops, nothing is read into memory.
  *
+ * Access log: one line per call ("rpc": method, code, duration_ms, request
+ * id, peer) at info while logging.access is on, at debug otherwise; an
+ * INTERNAL outcome always at error.
+ *
  * Deadline: timeout_ms of the request, at most default_timeout_ms (0 → the
  * default), counted from receipt. A handler sees it in call->deadline_ms; a result produced
  * after it is replaced by DEADLINE_EXCEEDED.
@@ -62,6 +66,10 @@ typedef struct {
     dlc_code (*authorize)(dlc_call *call, dlc_access level);
     const dlc_server_guard *guard; /* NULL: none */
     dlc_tracer *tracer;            /* borrowed; NULL: trace ids for the logs only */
+    /* Called on the request's fiber once its answer is decided, with the
+     * method served (NULL: unknown, or the frame was no request) and the
+     * time it took in microseconds (metrics). NULL: none. */
+    void (*on_done)(void *app, const dlc_call *call, const dlc_method *m, int64_t us);
 } dlc_server_opts;
 
 typedef struct dlc_server dlc_server;

@@ -43,8 +43,9 @@ int dlc_test_rpcd_start(dlc_test_rpcd *r, const char *dbname, char *const extra_
     snprintf(db, sizeof db, "DLC_DATABASE_NAME=%s", dbname);
     /* Rate limits off unless a test turns them on (extra_env comes later
      * and wins): protocol tests send bursts from one peer. */
-    char *env[32] = {listen, db, "DLC_LOGGING_LEVEL=debug", "DLC_RATELIMIT_ENABLED=false"};
-    size_t n = 4;
+    char *env[32] = {listen, db, "DLC_LOGGING_LEVEL=debug", "DLC_RATELIMIT_ENABLED=false",
+                     "DLC_ADMIN_LISTEN=" /* parallel tests would share one port */};
+    size_t n = 5;
     for (size_t i = 0; extra_env && extra_env[i] && n < 31; i++)
         env[n++] = extra_env[i];
     env[n] = NULL;

@@ -125,6 +125,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.cache.cleanup_interval_seconds, 600);
     assert_string_equal(c.logging.level, "info");
     assert_true(c.logging.json);
+    assert_true(c.logging.access);
+    assert_string_equal(c.admin.listen, "127.0.0.1:9091");
     assert_false(c.telemetry.enabled);
     assert_string_equal(c.telemetry.endpoint, "http://127.0.0.1:4318");
     assert_string_equal(c.telemetry.sampler.type, "parentbased_always_on");
@@ -495,11 +497,12 @@ static void test_reloadable(void **state)
         "cache.cleanup_interval_seconds",
         "telemetry.sampler.type",
         "telemetry.sampler.ratio",
+        "logging.access",
     };
     static const char *const no[] = {
         "server.listen",     "rpc.workers",   "database.host", "auth.jwt.secret", "logging.json",
         "telemetry.enabled", "cache.enabled", "no.such.key",   "logging",         "",
-        "telemetry.endpoint",
+        "telemetry.endpoint", "admin.listen",
     };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (!dlc_config_key_reloadable(yes[i]))

@@ -29,6 +29,23 @@ static const char *capture(const char *msg, const char *key, const char *value)
     return out;
 }
 
+/* One dlc_log_fields line with stderr redirected (static). */
+static const char *capture_fields(const dlc_log_field *f, size_t n)
+{
+    static char out[8192];
+    int fds[2], saved = dup(STDERR_FILENO);
+    assert_int_equal(pipe(fds), 0);
+    dup2(fds[1], STDERR_FILENO);
+    dlc_log_fields(DLC_LOG_INFO, "typed", f, n);
+    dup2(saved, STDERR_FILENO);
+    close(fds[1]);
+    ssize_t got = read(fds[0], out, sizeof out - 1);
+    close(fds[0]);
+    close(saved);
+    out[got > 0 ? got : 0] = '\0';
+    return out;
+}
+
 static json_t *parse(const char *line)
 {
     assert_true(strlen(line) > 0 && line[strlen(line) - 1] == '\n');
@@ -46,6 +63,23 @@ static void short_lines_are_complete(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "msg")), "hello \"quoted\" \\ back");
     assert_string_equal(json_string_value(json_object_get(j, "k")), "v\n\t\x01");
     assert_string_equal(json_string_value(json_object_get(j, "after")), "x");
+    json_decref(j);
+}
+
+static void numbers_are_json_numbers(void **state)
+{
+    (void)state;
+    const dlc_log_field f[] = {DLC_LOG_NUM("status", 200), DLC_LOG_NUM("duration_ms", 1.2345),
+                               DLC_LOG_STR("s", NULL), DLC_LOG_NUM("bad", 0.0 / 0.0)};
+    const char *line = capture_fields(f, 4);
+    json_t *j = parse(line);
+    assert_true(json_is_integer(json_object_get(j, "status")));
+    assert_int_equal(json_integer_value(json_object_get(j, "status")), 200);
+    assert_true(json_is_real(json_object_get(j, "duration_ms")));
+    assert_true(json_real_value(json_object_get(j, "duration_ms")) > 1.2335 &&
+                json_real_value(json_object_get(j, "duration_ms")) < 1.2355);
+    assert_string_equal(json_string_value(json_object_get(j, "s")), "");
+    assert_true(json_is_null(json_object_get(j, "bad")));
     json_decref(j);
 }
 
@@ -95,6 +129,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(short_lines_are_complete),
+        cmocka_unit_test(numbers_are_json_numbers),
         cmocka_unit_test(long_values_are_cut_but_valid),
         cmocka_unit_test(repeated_lines_are_limited),
     };

@@ -413,8 +413,14 @@ static dlc_code authenticate(dlc_call *call, const char *token, bool fresh)
     if (!p)
         return dlc_call_fail(call, DLC_INTERNAL, NULL, "out of memory");
     dlc_code code = resolve(call, token, fresh, p);
-    if (code == DLC_OK)
-        call->principal = p;
+    if (code != DLC_OK)
+        return code;
+    call->principal = p;
+    if (p->user_id > 0) { /* for the gateway's access log (not a header) */
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)p->user_id);
+        dlc_call_add_md(call, DLC_MD_USER_ID, id);
+    }
     return code;
 }
 

@@ -63,6 +63,7 @@ typedef struct job {
     const char *stored; /* verify: the hash to check; NULL: hash into out */
     char *out;
     int64_t deadline_ms;
+    int64_t queued_us; /* when it joined its queue (dlc_clock_mono_us) */
     bool late_ok; /* admitted past its deadline because a thread was idle */
     dlc_pw_rc rc;
     dlc_loop_fiber *fiber; /* woken when done; NULL: done is posted */
@@ -92,6 +93,7 @@ struct dlc_hasher {
     bool stop;
     pthread_t *threads;
     atomic_llong avg_us; /* moving average of one job's duration */
+    atomic_llong waited, wait_us; /* jobs taken from a queue, their time in it */
     const char *dummy; /* strengths[].dummy */
 };
 
@@ -194,6 +196,9 @@ static void *hash_thread(void *arg)
             break; /* stopping, and nothing left to do */
         h->running++;
         pthread_mutex_unlock(&h->mu);
+        atomic_fetch_add_explicit(&h->waited, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&h->wait_us, dlc_clock_mono_us() - j->queued_us,
+                                  memory_order_relaxed);
         run_job(h, j);
         pthread_mutex_lock(&h->mu);
         h->running--; /* before the caller learns: its next job finds us free */
@@ -226,6 +231,7 @@ static bool admit(dlc_hasher *h, job *j)
         ok = dlc_clock_mono_ms() + waves * atomic_load(&h->avg_us) / 1000 <= j->deadline_ms;
     }
     if (ok) {
+        j->queued_us = dlc_clock_mono_us();
         j->next = NULL;
         if (f->tail)
             f->tail->next = j;
@@ -382,4 +388,17 @@ bool dlc_password_needs_rehash(const dlc_hasher *h, const char *stored)
     /* Malformed or not argon2id (-1) also means "not made with h's
      * parameters": replace it after the next successful login. */
     return check_stored(h, stored) != 0;
+}
+
+void dlc_hasher_stats(dlc_hasher *h, dlc_hasher_counts *out)
+{
+    *out = (dlc_hasher_counts){0};
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    out->queued = queued(h);
+    out->running = h->running;
+    pthread_mutex_unlock(&h->mu);
+    out->waited = atomic_load_explicit(&h->waited, memory_order_relaxed);
+    out->wait_us = atomic_load_explicit(&h->wait_us, memory_order_relaxed);
 }

@@ -68,6 +68,15 @@ dlc_pw_rc dlc_password_hash(dlc_hasher *h, const char *pw, size_t len, int64_t d
 dlc_pw_rc dlc_password_verify(dlc_hasher *h, const char *stored, const char *pw, size_t len,
                               int64_t deadline_ms);
 
+/* The queues now and since start (for metrics): jobs waiting, jobs
+ * hashing, and the jobs taken from a queue with their total time in it. */
+typedef struct {
+    int queued, running;
+    int64_t waited, wait_us;
+} dlc_hasher_counts;
+/* Locks the queues briefly; h NULL: zeros. */
+void dlc_hasher_stats(dlc_hasher *h, dlc_hasher_counts *out);
+
 /* True when stored was made with other parameters than h's strength.
  * Also true for a malformed or non-argon2id stored string; false for NULL. */
 bool dlc_password_needs_rehash(const dlc_hasher *h, const char *stored);

@@ -38,6 +38,7 @@ typedef struct {
     entry *oldest;
     size_t count;
     size_t bytes;        /* sum of entry_bytes, <= dlc_cache.shard_bytes */
+    uint64_t hits, misses, evictions; /* for dlc_cache_stats */
     int64_t next_expiry; /* <= every expires_ms: nothing expired while now < it */
 } shard;
 
@@ -232,8 +233,10 @@ static void make_room(shard *s, const dlc_cache *c, size_t need, int64_t now_ms,
     if (!lacks_room(s, c, need))
         return;
     drop_expired(s, now_ms, garbage);
-    while (lacks_room(s, c, need))
+    while (lacks_room(s, c, need)) {
         discard(garbage, detach_entry(s, s->oldest));
+        s->evictions++;
+    }
 }
 
 static size_t count_live(const shard *s, int64_t now_ms)
@@ -360,6 +363,10 @@ bool dlc_cache_get(dlc_cache *c, const char *key, int64_t now_ms, void **out, si
         dead = detach(s, slot);
     else if (*slot)
         hit = take_copy(s, *slot, out, len);
+    if (hit)
+        s->hits++;
+    else
+        s->misses++;
     pthread_mutex_unlock(&s->mu);
     free(dead);
     return hit;
@@ -435,4 +442,18 @@ size_t dlc_cache_purge_expired(dlc_cache *c, int64_t now_ms)
 size_t dlc_cache_count(dlc_cache *c)
 {
     return sum_over_shards(c, count_shard, 0);
+}
+
+void dlc_cache_stats(dlc_cache *c, dlc_cache_counts *out)
+{
+    *out = (dlc_cache_counts){0};
+    for (size_t i = 0; c && i < c->nshards; i++) {
+        shard *s = &c->shards[i];
+        pthread_mutex_lock(&s->mu);
+        out->hits += s->hits;
+        out->misses += s->misses;
+        out->evictions += s->evictions;
+        out->entries += s->count;
+        pthread_mutex_unlock(&s->mu);
+    }
 }

@@ -56,4 +56,13 @@ size_t dlc_cache_purge_expired(dlc_cache *c, int64_t now_ms);
 /* Entries held now (expired ones not yet dropped included). */
 size_t dlc_cache_count(dlc_cache *c);
 
+/* Lookups since the cache was made (for metrics): gets that found a live
+ * entry, gets that did not, entries dropped to make room (least recently
+ * used; expiry is not eviction), and entries held now. */
+typedef struct {
+    uint64_t hits, misses, evictions, entries;
+} dlc_cache_counts;
+/* Sums every shard's figures (one shard lock at a time); c NULL: zeros. */
+void dlc_cache_stats(dlc_cache *c, dlc_cache_counts *out);
+
 #endif

@@ -26,6 +26,7 @@ struct dlc_ratelimit {
      * the last count (housekeeping): new keys go to its overflow bucket */
     atomic_bool full[DLC_RL_COUNT];
     long max_keys;
+    atomic_ullong decisions[DLC_RL_COUNT][2]; /* [policy][allowed] */
 };
 
 static const char *const POLICY_NAMES[DLC_RL_COUNT] = {
@@ -197,6 +198,7 @@ bool dlc_ratelimit_check(dlc_call *call, dlc_rl_policy p, const char *key)
         return true;
     }
     add_headers(call, POLICY_NAMES[p], &rule, &d);
+    atomic_fetch_add_explicit(&rl->decisions[p][d.allowed], 1, memory_order_relaxed);
     if (d.allowed)
         return true;
     dlc_call_fail(call, DLC_RESOURCE_EXHAUSTED, "rate_limited",
@@ -332,4 +334,17 @@ void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn)
     }
     for (int p = 0; p < DLC_RL_COUNT; p++)
         dlc_limiter_sweep(rl->memory[p], dlc_clock_mono_ms());
+}
+
+const char *const *dlc_ratelimit_policy_names(void)
+{
+    return POLICY_NAMES;
+}
+
+void dlc_ratelimit_stats(dlc_ratelimit *rl, uint64_t out[DLC_RL_COUNT][2])
+{
+    for (int p = 0; p < DLC_RL_COUNT; p++) {
+        for (int a = 0; a < 2; a++)
+            out[p][a] = rl ? atomic_load_explicit(&rl->decisions[p][a], memory_order_relaxed) : 0;
+    }
 }

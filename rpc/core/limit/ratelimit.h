@@ -110,4 +110,10 @@ void dlc_ratelimit_client(const dlc_call *call, const char *subject, char *buf, 
  * deletes them from the table through conn (postgres store). */
 void dlc_ratelimit_sweep(dlc_ratelimit *rl, dlc_conn *conn);
 
+/* The policies' names ("greet", "login_ip", …), DLC_RL_COUNT of them. */
+const char *const *dlc_ratelimit_policy_names(void);
+/* Decisions taken since start, by policy: [p][0] limited, [p][1] allowed
+ * (a store that could not decide counts neither). Lock-free. */
+void dlc_ratelimit_stats(dlc_ratelimit *rl, uint64_t out[DLC_RL_COUNT][2]);
+
 #endif
