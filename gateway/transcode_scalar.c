@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -235,70 +236,35 @@ static json_t *real_to_json(double d)
 
 static json_t *bytes_to_json(const ProtobufCBinaryData *b)
 {
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = (b->len + 2) / 3 * 4;
-    char *out = malloc(n + 1);
+    size_t n = sodium_base64_encoded_len(b->len, sodium_base64_VARIANT_ORIGINAL);
+    char *out = malloc(n);
     if (!out)
         return NULL;
-    for (size_t i = 0, o = 0; i < b->len; i += 3) {
-        uint32_t v = (uint32_t)b->data[i] << 16;
-        if (i + 1 < b->len)
-            v |= (uint32_t)b->data[i + 1] << 8;
-        if (i + 2 < b->len)
-            v |= b->data[i + 2];
-        out[o++] = digits[v >> 18 & 63];
-        out[o++] = digits[v >> 12 & 63];
-        out[o++] = i + 1 < b->len ? digits[v >> 6 & 63] : '=';
-        out[o++] = i + 2 < b->len ? digits[v & 63] : '=';
-    }
-    json_t *j = json_stringn(out, n);
+    sodium_bin2base64(out, n, b->data, b->len, sodium_base64_VARIANT_ORIGINAL);
+    json_t *j = json_string(out);
     free(out);
     return j;
 }
 
-/* Standard and URL-safe alphabets alike. */
-static int b64_value(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+' || ch == '-')
-        return 62;
-    if (ch == '/' || ch == '_')
-        return 63;
-    return -1;
-}
-
-/* Padding is optional, but when present it must complete the last quantum. */
+/* proto3 JSON: the standard or the URL-safe alphabet, padded or not (with
+ * padding, it must complete the last quantum); libsodium decodes, after the
+ * URL-safe characters are mapped onto the standard ones. */
 static int bytes_from_text(dlc_tx_ctx *c, const char *s, ProtobufCBinaryData *out)
 {
-    size_t len = strlen(s), pad = 0;
-    while (len && s[len - 1] == '=' && pad < 2) {
-        len--;
-        pad++;
-    }
-    if (len % 4 == 1 || (pad && (len + pad) % 4))
-        return dlc_tx_bad(c, "must be base64");
-    uint8_t *data = dlc_arena_alloc(c->arena, len / 4 * 3 + 2);
-    if (!data)
+    size_t len = strlen(s);
+    char *std = dlc_arena_alloc(c->arena, len + 1);
+    uint8_t *data = dlc_arena_alloc(c->arena, len / 4 * 3 + 3);
+    if (!std || !data)
         return dlc_tx_oom(c);
-    uint32_t acc = 0;
-    unsigned bits = 0;
+    for (size_t i = 0; i <= len; i++)
+        std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+    int variant = len && s[len - 1] == '=' ? sodium_base64_VARIANT_ORIGINAL
+                                           : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
     size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64_value(s[i]);
-        if (v < 0)
-            return dlc_tx_bad(c, "must be base64");
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            data[n++] = (uint8_t)(acc >> bits);
-        }
-    }
+    const char *end = NULL;
+    if (sodium_base642bin(data, len / 4 * 3 + 3, std, len, NULL, &n, &end, variant) != 0 ||
+        end != std + len)
+        return dlc_tx_bad(c, "must be base64");
     *out = (ProtobufCBinaryData){n, data};
     return 0;
 }

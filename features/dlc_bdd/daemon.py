@@ -6,6 +6,7 @@ exit nobody asked for, a hang after SIGTERM) is recorded as a problem so the
 scenario fails even when every HTTP answer looked right.
 """
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -116,3 +117,9 @@ class Daemon:
 
     def tail(self, lines=30):
         return tail(self.log_path, lines)
+
+
+def log_records(path):
+    """The JSON lines of a daemon's log (the suite's own notes skipped)."""
+    with open(path, errors="replace") as log:
+        return [json.loads(line) for line in log if line.startswith("{")]

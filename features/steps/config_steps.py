@@ -9,6 +9,7 @@ from behave import given, then, when
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd import http, poll
+from dlc_bdd.daemon import log_records
 
 RELOAD_TIMEOUT_S = 10.0
 
@@ -26,16 +27,6 @@ def _generations(context):
         raise AssertionError("GET /api/info: %s" % answer.describe())
     body = answer.json()
     return body["config_generation"], body["gateway_config_generation"]
-
-
-def _log_records(path):
-    """The JSON lines of a daemon's log (the suite's own notes skipped)."""
-    records = []
-    with open(path, errors="replace") as log:
-        for line in log:
-            if line.startswith("{"):
-                records.append(json.loads(line))
-    return records
 
 
 def _wait_for(what, condition, context):
@@ -67,7 +58,7 @@ def step_edit_invalid(context, key, literal):
     for which in context.stack.DAEMON_NAMES:
         log = _log(context, which)
         _wait_for("%s to refuse the new config" % which,
-                  lambda log=log: any("refused" in r.get("msg", "") for r in _log_records(log)),
+                  lambda log=log: any("refused" in r.get("msg", "") for r in log_records(log)),
                   context)
 
 
@@ -87,7 +78,7 @@ def step_generation(context, generation):
 
 
 def _find(context, which, level, accept, what):
-    records = _log_records(_log(context, which))
+    records = log_records(_log(context, which))
     if not any(r.get("level") == level and accept(r) for r in records):
         raise AssertionError("the %s logged no %s line %s\n%s" % (
             which, level, what, context.stack.logs_report()))
@@ -100,7 +91,7 @@ def step_debug_line(context, which):
 
 @then("the {which} logged no debug line")
 def step_no_debug_line(context, which):
-    debug = [r for r in _log_records(_log(context, which)) if r.get("level") == "debug"]
+    debug = [r for r in log_records(_log(context, which)) if r.get("level") == "debug"]
     if debug:
         raise AssertionError("the %s logged debug lines: %r" % (which, debug[:3]))
 
@@ -123,4 +114,4 @@ def step_restart_warning(context, which, key):
 def step_logged(context, which, message):
     log = _log(context, which)
     _wait_for("the %s to log %r" % (which, message),
-              lambda: any(r.get("msg") == message for r in _log_records(log)), context)
+              lambda: any(r.get("msg") == message for r in log_records(log)), context)

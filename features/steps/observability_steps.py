@@ -10,6 +10,7 @@ from behave import given, then
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
 from dlc_bdd import http, poll
+from dlc_bdd.daemon import log_records
 from dlc_bdd.daemon import Daemon
 from dlc_bdd.world import free_port
 
@@ -138,9 +139,7 @@ def step_at_least(context, expr, count):
 # -- access logs --------------------------------------------------------------
 
 def _records(context, which):
-    path = context.stack.daemon_named(which).log_path
-    with open(path, errors="replace") as log:
-        return [json.loads(line) for line in log if line.startswith("{")]
+    return log_records(context.stack.daemon_named(which).log_path)
 
 
 def _access_lines(context, which):

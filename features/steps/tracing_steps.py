@@ -1,25 +1,24 @@
 """Steps about tracing: the W3C trace context the gateway answers with
 (`traceresponse`), the trace ids both daemons log on their request lines,
 and the spans they export to a stand-in OTLP collector (dlc_bdd/otlp.py)."""
-import json
 import re
 
 from behave import given, then
 
 import dlc_bdd.types  # noqa: F401  (registers Path, Key, Text)
+from dlc_bdd import poll
 from dlc_bdd.client import response
+from dlc_bdd.daemon import log_records
 from dlc_bdd.otlp import Receiver
 from dlc_bdd.world import free_port
+
+# How long a request's log line may follow its answer.
+LOG_WAIT_S = 5.0
 
 SPAN_WAIT_S = 10.0
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 SERVICES = {"gateway": "dlc-gateway", "RPC core": "dlc-rpcd"}
 LOG_LINES = {"gateway": "http", "RPC core": "rpc"}
-
-
-def _records(path):
-    with open(path, errors="replace") as log:
-        return [json.loads(line) for line in log if line.startswith("{")]
 
 
 def _trace(context):
@@ -84,8 +83,14 @@ def step_sampled(context, state):
 def step_logged_trace(context):
     trace_id, gateway_span, _ = _trace(context)
     for which, msg in LOG_LINES.items():
-        lines = [r for r in _records(context.stack.daemon_named(which).log_path)
-                 if r.get("msg") == msg and r.get("trace_id") == trace_id]
+        def logged(which=which, msg=msg):
+            """The request's line: the gateway writes its line once the
+            answer is out, so the client may see the answer first."""
+            found = [r for r in log_records(context.stack.daemon_named(which).log_path)
+                     if r.get("msg") == msg and r.get("trace_id") == trace_id]
+            return found if found else None
+        lines = poll.until(logged, LOG_WAIT_S, "the %s's %r line of trace %s" % (
+            which, msg, trace_id), report=context.stack.logs_report)
         if len(lines) != 1 or not re.match(r"^[0-9a-f]{16}$", lines[0].get("span_id", "")):
             raise AssertionError("the %s logged %d %r lines of trace %s (with a span_id)\n%s" % (
                 which, len(lines), msg, trace_id, context.stack.logs_report()))
