@@ -42,10 +42,16 @@ objdump -p "$LIBDIR/libdlc-client.so.0" | grep -q 'SONAME *libdlc-client.so.0' |
 echo "ok: files installed (library in ${LIBDIR#"$P"/})"
 
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
+# A sanitizer build's library needs the sanitizer runtime in the program too.
+SAN=()
+if ldd "$LIBDIR/libdlc-client.so.0" | grep -q libasan; then
+    SAN=(-fsanitize=address,undefined)
+fi
 # shellcheck disable=SC2046 # pkg-config output is words by design
-cc -Wall -Wextra -Werror "$SRC/examples/greet.c" $(pkg-config --cflags --libs dlc-client) \
-    -o "$TMP/greet-pc"
-cmake -S "$SRC/examples" -B "$TMP/examples" -DCMAKE_PREFIX_PATH="$P" >/dev/null
+cc -Wall -Wextra -Werror "${SAN[@]}" "$SRC/examples/greet.c" \
+    $(pkg-config --cflags --libs dlc-client) -o "$TMP/greet-pc"
+cmake -S "$SRC/examples" -B "$TMP/examples" -DCMAKE_PREFIX_PATH="$P" \
+    -DCMAKE_C_FLAGS="${SAN[*]}" >/dev/null
 cmake --build "$TMP/examples" >/dev/null
 echo "ok: the example builds with pkg-config and with find_package(dlc-client)"
 
