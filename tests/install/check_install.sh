@@ -37,14 +37,17 @@ done
 LIBDIR=$(dirname "$(find "$P" -name 'libdlc-client.so.0' | head -n1)")
 [ -n "$LIBDIR" ] || fail "libdlc-client.so.0 not installed"
 [ -e "$LIBDIR/pkgconfig/dlc-client.pc" ] || fail "dlc-client.pc not installed"
-objdump -p "$LIBDIR/libdlc-client.so.0" | grep -q 'SONAME *libdlc-client.so.0' ||
+# (outputs captured first: grep -q leaving early under pipefail would fail
+# the pipe with the writer's SIGPIPE)
+dynamic=$(objdump -p "$LIBDIR/libdlc-client.so.0")
+grep -q 'SONAME *libdlc-client.so.0' <<<"$dynamic" ||
     fail "SONAME is not libdlc-client.so.0"
 echo "ok: files installed (library in ${LIBDIR#"$P"/})"
 
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 # A sanitizer build's library needs the sanitizer runtime in the program too.
 SAN=()
-if ldd "$LIBDIR/libdlc-client.so.0" | grep -q libasan; then
+if [[ $(ldd "$LIBDIR/libdlc-client.so.0") == *libasan* ]]; then
     SAN=(-fsanitize=address,undefined)
 fi
 # shellcheck disable=SC2046 # pkg-config output is words by design
