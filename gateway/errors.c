@@ -1,3 +1,5 @@
+/* dlc_error: RPC statuses and HTTP-level errors as HTTP answers, one body
+ * shape for all (errors.h). */
 #include "gateway/errors.h"
 
 #include <stdio.h>

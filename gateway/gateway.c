@@ -1,3 +1,9 @@
+/*
+ * dlc_gateway: the gateway's request pipeline — route, bind the input,
+ * call the core with the request's metadata, answer with the output as
+ * JSON or the mapped error — and its start-up (route table checked against
+ * the contract, router, client, tracer, metrics).
+ */
 #include "gateway/gateway.h"
 
 #include "dlc/v1/admin.pb-c.h"

@@ -1,3 +1,8 @@
+/*
+ * dlc_http: civetweb underneath — keep-alive, tcp_nodelay, bounded bodies
+ * and timeouts, each answer written in one write — turned into plain
+ * request/response structs for the gateway and the core's admin listener.
+ */
 #include "gateway/http.h"
 
 #include "common/clock.h"

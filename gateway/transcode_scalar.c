@@ -1,3 +1,5 @@
+/* dlc_transcode's scalars: one field value between protobuf-c and JSON or
+ * URL text (transcode_scalar.h). */
 #include "gateway/transcode_scalar.h"
 
 #include <float.h>
