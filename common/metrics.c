@@ -39,6 +39,7 @@ struct dlc_metrics {
         void *arg;
     } collectors[MAX_COLLECTORS];
     size_t n_collectors;
+    const dlc_reload *live; /* for dlc_config_generation; NULL: none */
 };
 
 const char *const dlc_metrics_statuses[] = {
@@ -69,9 +70,12 @@ size_t dlc_metrics_status_index(int status)
 
 /* ---- registry ------------------------------------------------------------ */
 
-dlc_metrics *dlc_metrics_new(void)
+dlc_metrics *dlc_metrics_new(const dlc_reload *live)
 {
-    return calloc(1, sizeof(dlc_metrics));
+    dlc_metrics *r = calloc(1, sizeof *r);
+    if (r)
+        r->live = live;
+    return r;
 }
 
 static void family_free(dlc_metric *m)
@@ -411,6 +415,13 @@ char *dlc_metrics_render(dlc_metrics *r, size_t *len)
     t.buf = malloc(t.cap);
     t.failed = !t.buf;
     put_build_info(&t);
+    if (r->live) {
+        uint64_t gen = 0;
+        dlc_reload_config(r->live, &gen);
+        put_single(&t, "dlc_config_generation",
+                   "Generation of the running configuration (1 at start, +1 per reload).", "gauge",
+                   (double)gen);
+    }
     for (const dlc_metric *m = r->head; m; m = m->next)
         put_family(&t, m);
     put_process(&t);

@@ -11,8 +11,9 @@
  * queue's depth) are copied in by a collector the registry calls before
  * each rendering (dlc_metrics_on_scrape).
  *
- * Rendering adds the standard families: dlc_build_info{version,commit} and
- * the process_* metrics read from /proc/self.
+ * Rendering adds the standard families: dlc_build_info{version,commit},
+ * dlc_config_generation (of the daemon's running configuration, when the
+ * registry was given one) and the process_* metrics read from /proc/self.
  *
  * Ownership: the registry owns its families (freed with it); label value
  * lists, names and help texts are borrowed and must outlive the registry.
@@ -22,6 +23,8 @@
  */
 #ifndef DLC_METRICS_H
 #define DLC_METRICS_H
+
+#include "common/reload.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,8 +46,9 @@ typedef struct {
 typedef struct dlc_metrics dlc_metrics;
 typedef struct dlc_metric dlc_metric;
 
-/* An empty registry; NULL on OOM. */
-dlc_metrics *dlc_metrics_new(void);
+/* An empty registry; live (may be NULL: no dlc_config_generation) must
+ * outlive it. NULL on OOM. */
+dlc_metrics *dlc_metrics_new(const dlc_reload *live);
 /* Frees the registry and its families; NULL is a no-op. No update may run. */
 void dlc_metrics_free(dlc_metrics *r);
 

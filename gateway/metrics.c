@@ -16,7 +16,7 @@ struct dlc_gateway_metrics {
     dlc_metrics *reg;
     const char **routes; /* the route table's templates, then "unmatched" */
     size_t n_routes;
-    dlc_metric *requests, *durations, *in_flight, *generation;
+    dlc_metric *requests, *durations, *in_flight;
     _Atomic(dlc_http *) http;
 };
 
@@ -38,9 +38,6 @@ static void collect(void *arg)
     dlc_gateway_metrics *gm = arg;
     dlc_http *http = atomic_load(&gm->http);
     dlc_metric_set(gm->in_flight, 0, http ? dlc_http_in_flight(http) : 0);
-    uint64_t gen = 0;
-    dlc_reload_config(gm->gw->live, &gen);
-    dlc_metric_set(gm->generation, 0, (int64_t)gen);
 }
 
 static bool add_families(dlc_gateway_metrics *gm)
@@ -57,11 +54,7 @@ static bool add_families(dlc_gateway_metrics *gm)
                         1, dlc_metrics_latency_bounds, dlc_metrics_latency_bound_count);
     gm->in_flight = dlc_metrics_add(gm->reg, DLC_METRIC_GAUGE, "dlc_http_requests_in_flight",
                                     "HTTP requests being served now.", NULL, 0, NULL, 0);
-    gm->generation = dlc_metrics_add(gm->reg, DLC_METRIC_GAUGE, "dlc_config_generation",
-                                     "Generation of the running configuration (1 at start, +1 "
-                                     "per reload).",
-                                     NULL, 0, NULL, 0);
-    return gm->requests && gm->durations && gm->in_flight && gm->generation;
+    return gm->requests && gm->durations && gm->in_flight;
 }
 
 dlc_gateway_metrics *dlc_gateway_metrics_new(dlc_gateway *gw)
@@ -70,7 +63,7 @@ dlc_gateway_metrics *dlc_gateway_metrics_new(dlc_gateway *gw)
     if (!gm)
         return NULL;
     gm->gw = gw;
-    gm->reg = dlc_metrics_new();
+    gm->reg = dlc_metrics_new(gw->live);
     size_t n = gw->n_endpoints;
     gm->routes = calloc(n + 1, sizeof *gm->routes);
     if (!gm->reg || !gm->routes) {

@@ -22,7 +22,7 @@ struct dlc_core_metrics {
     dlc_metric *limits;
     dlc_metric *cache_hits, *cache_misses, *cache_evictions, *cache_entries;
     dlc_metric *hash_depth, *hash_running, *hash_wait;
-    dlc_metric *generation, *keyring;
+    dlc_metric *keyring;
 };
 
 static const char *const OUTCOMES[] = {"limited", "allowed"};
@@ -63,9 +63,6 @@ static void collect(void *arg)
     dlc_metric_set(cm->hash_depth, 0, h.queued);
     dlc_metric_set(cm->hash_running, 0, h.running);
     dlc_metric_set_summary(cm->hash_wait, 0, h.waited, h.wait_us);
-    uint64_t gen = 0;
-    dlc_reload_config(cm->core->live, &gen);
-    dlc_metric_set(cm->generation, 0, (int64_t)gen);
     dlc_metric_set(cm->keyring, 0, (int64_t)dlc_keyring_list(cm->core->auth.keyring, NULL, 0));
 }
 
@@ -112,13 +109,11 @@ static bool add_state(dlc_core_metrics *cm)
                            "Password hashing jobs running on the hashing threads.");
     cm->hash_wait = add(cm, DLC_METRIC_SUMMARY, "dlc_hash_queue_wait_seconds",
                         "Time password hashing jobs waited in the queue.");
-    cm->generation = add(cm, DLC_METRIC_GAUGE, "dlc_config_generation",
-                         "Generation of the running configuration (1 at start, +1 per reload).");
     cm->keyring = add(cm, DLC_METRIC_GAUGE, "dlc_jwt_keyring_keys",
                       "JWT signing keys in this core's keyring.");
     return cm->db_busy && cm->db_waiting && cm->cache_hits && cm->cache_misses &&
            cm->cache_evictions && cm->cache_entries && cm->hash_depth && cm->hash_running &&
-           cm->hash_wait && cm->generation && cm->keyring;
+           cm->hash_wait && cm->keyring;
 }
 
 dlc_core_metrics *dlc_core_metrics_new(struct dlc_core *core)
@@ -127,7 +122,7 @@ dlc_core_metrics *dlc_core_metrics_new(struct dlc_core *core)
     if (!cm)
         return NULL;
     cm->core = core;
-    cm->reg = dlc_metrics_new();
+    cm->reg = dlc_metrics_new(core->live);
     size_t n = dlc_dispatch_count(core->dispatch);
     cm->methods = calloc(n + 1, sizeof *cm->methods);
     if (!cm->reg || !cm->methods) {

@@ -24,7 +24,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    f->reg = dlc_metrics_new();
+    f->reg = dlc_metrics_new(NULL);
     const dlc_metrics_label l[] = {{"colour", COLOURS, 3}, {"size", SIZES, 2}};
     static const double bounds[] = {0.001, 0.01};
     f->counter = dlc_metrics_add(f->reg, DLC_METRIC_COUNTER, "t_things_total", "Things.\nSeen.",
